@@ -1,0 +1,37 @@
+# Each target sets up its own virtual environment on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench check clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,plot,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the main job: the experiments report, written to results/
+	$(BIN)/python -m experiments --out results
+
+test: $(STAMP)  ## the test suite (doctests included)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(STAMP)  ## the derivative checker's report for the whole catalog
+	$(BIN)/python -m jaxact.gradcheck
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/activations.py
+	$(BIN)/python benchmarks/sweep.py
+
+clean:
+	rm -rf $(VENV) results build *.egg-info
