@@ -44,9 +44,9 @@ __all__ = [
     "Activation",
     "Card",
     "Kink",
+    "aliases",
     "get",
     "names",
-    "aliases",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class Card:
       smoothness: ``"discontinuous"``, ``"C0"``, ``"C1"``, ``"C2"`` or ``"Cinf"``.
       saturating: where f′ → 0: ``"none"``, ``"left"`` (x → −∞), ``"right"`` or
         ``"both"``.
-      max_slope: sup over x of \|f′(x)\|.
+      max_slope: sup over x of |f′(x)|.
       kinks: the points where f′ or f″ jumps, with the values chosen there.
     """
 

@@ -1,4 +1,4 @@
-"""Strict JAX settings for every test: float64 available, strict dtype promotion,
+"""Strict JAX settings for every test and doctest: float64 available, strict dtype promotion,
 rank promotion raises. Library code must pass under these settings."""
 
 import jax

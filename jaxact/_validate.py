@@ -1,0 +1,86 @@
+"""Argument checks shared by the public functions.
+
+Each check raises ``ValueError`` or ``TypeError`` whose message names the argument in
+back-ticks, states what was expected and what was received, and lists the valid
+choices where there are any. Checks run at the Python level, before anything is traced.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The up to ``n`` entries of ``choices`` closest to ``name``."""
+    return difflib.get_close_matches(name, list(choices), n=n, cutoff=0.5)
+
+
+def choice(arg: str, value: Any, choices: Iterable[str]) -> str:
+    """Check that ``value`` is one of ``choices``; suggest the closest ones if not."""
+    choices = list(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"`{arg}`: expected one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        near = closest(value, choices)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise ValueError(f"`{arg}`: unknown value {value!r}{hint}. Valid: {', '.join(choices)}")
+    return value
+
+
+def positive_int(arg: str, value: Any) -> int:
+    """Check that ``value`` is an int ≥ 1 (bools are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{arg}`: expected a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"`{arg}`: expected a positive int, got {value}")
+    return int(value)
+
+
+def positive_float(arg: str, value: Any) -> float:
+    """Check that ``value`` is a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{arg}`: expected a positive number, got {type(value).__name__}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"`{arg}`: expected a finite number > 0, got {value}")
+    return float(value)
+
+
+def features(arg: str, x: Any, *, width: int | None = None) -> np.ndarray:
+    """Check a feature matrix: numeric (integers accepted), 2-D, non-empty, finite.
+
+    Args:
+      arg: the argument's name, for messages.
+      x: array-like of shape ``(n, d)``.
+      width: the expected ``d``, if known (the first layer's width).
+
+    Returns:
+      ``x`` as a NumPy array (integer and boolean features kept as they are; the
+      caller casts).
+    """
+    try:
+        a = np.asarray(x)
+    except Exception as e:
+        raise TypeError(f"`{arg}`: expected a numeric array, got {type(x).__name__}") from e
+    if a.dtype == object or not (
+        np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
+    ):
+        raise TypeError(f"`{arg}`: expected a numeric array, got dtype {a.dtype}")
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"`{arg}`: expected real numbers, got dtype {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"`{arg}`: expected a 2-D array (examples, features), got shape {a.shape}")
+    if a.shape[0] == 0:
+        raise ValueError(f"`{arg}`: expected at least one example, got shape {a.shape}")
+    if width is not None and a.shape[1] != width:
+        raise ValueError(
+            f"`{arg}`: the first layer expects {width} features, got {a.shape[1]} (shape {a.shape})"
+        )
+    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+        bad = int(np.sum(~np.isfinite(a)))
+        raise ValueError(f"`{arg}`: expected finite values, got {bad} NaN or infinite entries")
+    return a

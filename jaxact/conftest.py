@@ -1,8 +1,0 @@
-"""Strict JAX settings for doctests: float64 available, strict dtype promotion,
-rank promotion raises. Library code must pass under these settings."""
-
-import jax
-
-jax.config.update("jax_enable_x64", True)
-jax.config.update("jax_numpy_dtype_promotion", "strict")
-jax.config.update("jax_numpy_rank_promotion", "raise")
