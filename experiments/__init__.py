@@ -1,0 +1,97 @@
+"""The experiments: each claim of the source texts (``shared/seeds/``) as an executable check.
+
+Each module states one claim, its source, the method and the pass criterion in its
+docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
+``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict.
+``python -m experiments`` runs them in the order of :data:`REGISTRY` and writes
+``REPORT.md``, CSV and PNG files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+import time
+import traceback
+from types import ModuleType
+
+from experiments._report import Check, Result
+
+REGISTRY: dict[str, str] = {
+    name: f"experiments.{name}"
+    for name in (
+        "linear_collapse",
+        "xor_logistic",
+        "piecewise",
+        "vanishing_gradients",
+        "zero_centred",
+        "dying_relu",
+        "exploding_gradients",
+        "signal_propagation",
+        "iris_network",
+        "compute_cost",
+        "gallery",
+    )
+}
+"""Experiment name -> importable module, in report order."""
+
+EXCLUSIVE: frozenset[str] = frozenset({"compute_cost"})
+"""Experiments that time things: they run after the others, alone on the machine."""
+
+LONGEST_FIRST: tuple[str, ...] = (
+    "piecewise",
+    "vanishing_gradients",
+    "dying_relu",
+    "exploding_gradients",
+    "linear_collapse",
+    "iris_network",
+    "zero_centred",
+    "signal_propagation",
+    "gallery",
+    "xor_logistic",
+)
+"""The order in which parallel workers take experiments (longest first balances the load);
+names not listed go last. It changes nothing but the wall time."""
+
+
+def names() -> list[str]:
+    """The experiment names, in report order."""
+    return list(REGISTRY)
+
+
+def load(name: str) -> ModuleType:
+    """Import the module of experiment ``name``."""
+    return importlib.import_module(REGISTRY[name])
+
+
+def crashed(name: str, module: ModuleType | None, err: BaseException) -> Result:
+    """A failing result for an experiment that raised ``err``, with the traceback."""
+    tb = "".join(traceback.format_exception(err)).strip()
+    return Result(
+        name=name,
+        title=getattr(module, "TITLE", name),
+        claim=getattr(module, "CLAIM", ""),
+        source=getattr(module, "SOURCE", ""),
+        method=getattr(module, "METHOD", ""),
+        criterion=getattr(module, "CRITERION", ""),
+        checks=[Check("the experiment ran to the end", type(err).__name__, "no error", False)],
+        notes=[f"The experiment raised:\n\n```\n{tb}\n```".replace("\n", "\n> ")],
+    )
+
+
+def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:
+    """Run experiment ``name``; an exception becomes a failing result.
+
+    Returns:
+      The result (with its wall time in ``seconds``) and the CPU seconds it used.
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
+    module = None
+    try:
+        module = load(name)
+        r = module.run(quick=quick, out=pathlib.Path(out))
+    except Exception as err:  # reported as a failed claim, with its traceback
+        r = crashed(name, module, err)
+        traceback.print_exc()
+    r.seconds = time.perf_counter() - t0
+    return r, time.process_time() - c0
