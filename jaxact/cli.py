@@ -1,0 +1,649 @@
+"""The ``jaxact`` command: the catalog, activation cards, the derivative checker, training
+sweeps and the experiments.
+
+Usage::
+
+    jaxact list
+    jaxact show gelu --plot gelu.png
+    jaxact check relu gelu
+    jaxact sweep --task iris --activations relu,tanh,gelu --seeds 16 --steps 500 --out runs/iris
+    jaxact sweep --data flowers.csv --label species --activations relu,tanh --out runs/mine
+    jaxact experiments --quick piecewise
+
+``python -m jaxact ...`` is the same command. A mistake in the arguments or in the data
+(unknown name, bad number, missing file, non-numeric column ...) prints one line
+``jaxact: error: ...`` and exits with status 2; ``check`` exits with 1 when a derivative
+check fails, ``experiments`` when a claim fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__: list[str] = []
+
+PROG = "jaxact"
+DEFAULT_ACTIVATIONS = "identity,sigmoid,tanh,relu,leaky_relu,elu,gelu"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``jaxact: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        sub = self.prog.removeprefix(PROG).strip()
+        hint = f" (see: {PROG} {sub + ' ' if sub else ''}--help)"
+        self.exit(2, f"{PROG}: error: {message}{hint}\n")
+
+
+class UserError(ValueError):
+    """A mistake in the command line, reported in one line with exit status 2."""
+
+
+# --------------------------------------------------------------------------------------
+# Argument types
+# --------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return v
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        out = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive ints such as 6,6, got {text!r}"
+        ) from None
+    if any(v < 1 for v in out):
+        raise argparse.ArgumentTypeError(f"expected positive ints, got {text!r}")
+    return out
+
+
+def _name_list(text: str) -> list[str]:
+    out = [p.strip() for p in text.split(",") if p.strip()]
+    if not out:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return out
+
+
+def _scalar(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return key.strip(), _scalar(value)
+
+
+def _grid_entry(text: str) -> tuple[str, list[float]]:
+    key, sep, values = text.partition("=")
+    try:
+        vals = [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        vals = []
+    if not sep or not key.strip() or not vals:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=V1,V2,... such as learning_rate=1e-3,1e-2, got {text!r}"
+        )
+    return key.strip(), vals
+
+
+def _devices(text: str) -> str | int:
+    if text == "auto":
+        return text
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive int, got {text!r}")
+    return v
+
+
+# --------------------------------------------------------------------------------------
+# Formatting helpers
+# --------------------------------------------------------------------------------------
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if v is None:
+        return "-"
+    if isinstance(v, int):
+        return str(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return "-"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return f"{f:.4g}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in header]] + [[_num(c) for c in r] for r in rows]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _range(rng: tuple[float, float]) -> str:
+    return f"{_num(rng[0])} .. {_num(rng[1])}"
+
+
+def _doc_parts(doc: str | None) -> tuple[str, str]:
+    """The description (summary, math, conventions) and the references of a docstring."""
+    import inspect
+
+    lines = inspect.cleandoc(doc or "").splitlines()
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in lines:
+        head = line.strip()
+        if (
+            line == head
+            and head.endswith(":")
+            and head[:-1]
+            in (
+                "Args",
+                "Returns",
+                "Raises",
+                "Examples",
+                "References",
+                "Attributes",
+            )
+        ):
+            current = head[:-1]
+            sections[current] = []
+            continue
+        sections.setdefault(current, []).append(line)
+    desc = [ln for ln in sections[""] if ln.strip() != ".. math::"]
+    refs = textwrap.dedent("\n".join(sections.get("References", []))).strip()
+    return textwrap.dedent("\n".join(desc)).strip(), refs
+
+
+# --------------------------------------------------------------------------------------
+# Subcommands
+# --------------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import jaxact as ja
+
+    rows = []
+    for name in ja.names():
+        rec = ja.get(name)
+        c = rec.card
+        kinks = "; ".join(_num(k.x) for k in c.kinks) or "-"
+        rows.append(
+            [
+                name,
+                ", ".join(rec.aliases) or "-",
+                rec.kind,
+                _range(c.range),
+                c.monotonic,
+                c.zero_centred,
+                c.smoothness,
+                kinks,
+            ]
+        )
+    header = ["name", "aliases", "kind", "range", "monotonic", "zero-centred", "smooth", "kinks"]
+    print(_table(header, rows))
+    print(f"\n{len(rows)} activations. Details: {PROG} show NAME")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    import jaxact as ja
+
+    rec = ja.get(args.name)
+    plot = Path(args.plot) if args.plot else None
+    if plot is not None:
+        _check_png("--plot", plot)
+    c = rec.card
+    desc, refs = _doc_parts(rec.fn.__doc__)
+    out: list[str] = []
+    title = rec.name + (f"  (aliases: {', '.join(rec.aliases)})" if rec.aliases else "")
+    out += [title, "=" * len(title), "", desc, ""]
+    out += ["Properties"]
+    props = [
+        ("kind", rec.kind),
+        ("range", _range(c.range)),
+        ("bounded", _num(c.bounded)),
+        ("monotonic", _num(c.monotonic)),
+        ("zero-centred", "yes, f(0) = 0" if c.zero_centred else "no, f(0) != 0"),
+        ("smoothness", c.smoothness),
+        ("saturating", c.saturating),
+        ("max |f'|", _num(c.max_slope)),
+    ]
+    out += [f"  {k:<14}{v}" for k, v in props]
+    out += [""]
+    if c.kinks:
+        out += ["Kinks (the value chosen is the minimum-norm subgradient)"]
+        rows = [[k.x, k.d1, k.left, k.right, k.d2] for k in c.kinks]
+        out += [textwrap.indent(_table(["x", "f'(x)", "f'(x-)", "f'(x+)", "f''(x)"], rows), "  ")]
+    else:
+        out += ["Kinks: none"]
+    out += [""]
+    if rec.defaults:
+        out += ["Parameters (keyword, default)"]
+        for p, v in rec.defaults.items():
+            learn = "  learned per unit in a model" if p in rec.learnable else ""
+            out += [f"  {p} = {_num(v)}{learn}"]
+    else:
+        out += ["Parameters: none"]
+    if rec.kind == "vector":
+        out += ["  acts along `axis` (default -1)"]
+    out += ["", "Counterparts"]
+    out += [f"  {'jax.nn':<10}" + (f"jax.nn.{rec.jax_nn}" if rec.jax_nn else "-")]
+    out += [f"  {'PyTorch':<10}" + (f"torch.nn.functional.{rec.torch}" if rec.torch else "-")]
+    out += [f"  {'Keras':<10}" + (f"keras.activations.{rec.keras}" if rec.keras else "-")]
+    if rec.notes:
+        out += [textwrap.fill(rec.notes, 88, initial_indent="  ", subsequent_indent="  ")]
+    if refs:
+        out += ["", "References", textwrap.indent(refs, "  ")]
+    print("\n".join(out).rstrip())
+    if plot is not None:
+        _plot_activation(rec, plot)
+        print(f"\nplot: {plot}")
+    return 0
+
+
+def _check_png(arg: str, path: Path) -> None:
+    if path.suffix.lower() != ".png":
+        raise UserError(f"`{arg}`: expected a .png file name, got {str(path)!r}")
+    if path.parent != Path() and not path.parent.is_dir():
+        raise UserError(f"`{arg}`: no such folder {str(path.parent)!r}")
+
+
+def _plot_activation(rec: Any, path: Path) -> None:
+    """Draw f and f′ on [−6, 6], with the kinks' chosen values marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import jax.numpy as jnp
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = np.linspace(-6.0, 6.0, 1201, dtype=np.float32)
+    if rec.kind == "elementwise":
+        f = np.asarray(rec.fn(jnp.asarray(x)))
+        d = np.asarray(rec.derivative(jnp.asarray(x)))
+        what = f"{rec.name}(x)"
+    else:
+        # Vector activations along one coordinate: the first output on [x, 0]
+        # (glu on [x, x], its gate being the second half), direction e1 (glu: [1, 1]).
+        if rec.name == "glu":
+            pts, v = np.stack([x, x], 1), np.ones((x.size, 2), np.float32)
+            what = "glu([x, x])"
+        else:
+            pts = np.stack([x, np.zeros_like(x)], 1)
+            v = np.stack([np.ones_like(x), np.zeros_like(x)], 1)
+            what = f"{rec.name}([x, 0])[0]"
+        f = np.asarray(rec.fn(jnp.asarray(pts)))[:, 0]
+        d = np.asarray(rec.derivative(jnp.asarray(pts), jnp.asarray(v)))[:, 0]
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    ax.plot(x, f, label=f"f = {what}", lw=2)
+    dlabel = "f′ (hand-written)" if rec.kind == "elementwise" else "f′ along x (hand-written JVP)"
+    ax.plot(x, d, label=dlabel, lw=1.5, ls="--")
+    for k in rec.card.kinks:
+        if -6 <= k.x <= 6:
+            ax.plot([k.x], [k.d1], "o", color="C1", ms=5)
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.axvline(0, color="0.6", lw=0.6)
+    ax.set_xlabel("x")
+    ax.set_title(rec.name)
+    ax.legend(loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import jaxact as ja
+
+    names = [ja.get(n).name for n in args.names] or None
+    from jaxact import gradcheck
+
+    checks = args.checks
+    if checks is not None:
+        for c in checks:
+            from jaxact import _validate
+
+            _validate.choice("--checks", c, gradcheck.CHECKS)
+    report = gradcheck.check(names, checks=checks)
+    print(report.format(failures_only=args.failures))
+    return 0 if report.ok else 1
+
+
+def _load_data(args: argparse.Namespace) -> Any:
+    import jaxact as ja
+
+    options = dict(args.option or [])
+    if args.data is not None:
+        if args.label is None:
+            raise UserError("`--label`: required with --data (the name of the label column)")
+        if options:
+            raise UserError("`--option`: task options apply to --task, not to --data")
+        return ja.load_task_file(
+            args.data,
+            label=args.label,
+            features=args.features,
+            kind=args.kind,
+            standardize=args.standardize,
+        )
+    for flag, val in (
+        ("--label", args.label),
+        ("--features", args.features),
+        ("--kind", args.kind),
+    ):
+        if val is not None:
+            raise UserError(f"`{flag}`: applies to --data FILE, not to --task")
+    return ja.load_task(args.task, standardize=args.standardize, **options)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import jaxact as ja
+
+    if args.cpu_devices is not None:
+        try:
+            ja.use_cpu_devices(args.cpu_devices)
+        except RuntimeError as e:
+            raise UserError(f"`--cpu-devices`: {e}") from None
+    if isinstance(args.devices, int):
+        import jax
+
+        have = jax.devices()
+        if args.devices > len(have):
+            hint = (
+                f"; on a CPU, add --cpu-devices {args.devices}" if have[0].platform == "cpu" else ""
+            )
+            raise UserError(
+                f"`--devices`: asked for {args.devices}, JAX sees {len(have)} "
+                f"{have[0].platform} device(s){hint}"
+            )
+    task = _load_data(args)
+    acts = [ja.get(a).name for a in args.activations]
+    if len(set(acts)) != len(acts):
+        raise UserError(f"`--activations`: each activation once, got {', '.join(args.activations)}")
+    out = Path(args.out) if args.out else Path(f"sweep-{task.name}")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"`--out`: {str(out)!r} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = task.sizes(args.hidden)
+    grid = dict(args.grid) if args.grid else None
+    grid_text = "".join(
+        f", {k} in {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in (grid or {}).items()
+    )
+    lr_text = "" if grid and "learning_rate" in grid else f" lr {args.lr:g}"
+    print(
+        f"{task.name}: {task.description}\n"
+        f"network {'-'.join(map(str, sizes))}, {len(acts)} activation{'s' * (len(acts) > 1)} "
+        f"x {args.seeds} seed{'s' * (args.seeds > 1)} "
+        f"x {args.steps} steps, {args.optimizer}{lr_text}{grid_text}; output: {out}",
+        flush=True,
+    )
+    checkpoint = out / "checkpoint.npz"
+    if checkpoint.exists():
+        print(f"resuming from {checkpoint}", flush=True)
+    try:
+        result = ja.sweep(
+            task,
+            activations=acts,
+            seeds=args.seeds,
+            steps=args.steps,
+            optimizer=args.optimizer,
+            learning_rate=args.lr,
+            hidden=args.hidden,
+            grid=grid,
+            log_every=args.log_every,
+            devices=args.devices,
+            checkpoint=str(checkpoint),
+            progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        again = f"resume from {checkpoint}" if checkpoint.exists() else "start again"
+        print(f"\n{PROG}: interrupted; run the same command again to {again}", file=sys.stderr)
+        return 130
+    summary = result.summary()
+    _print_summary(summary)
+    files = [out / "summary.csv", out / "sweep.csv", out / "sweep.json", out / "sweep.png"]
+    result.to_csv(files[0], table="summary")
+    result.to_csv(files[1])
+    result.to_json(files[2])
+    result.plot(files[3])
+    timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timing.items())
+    print(f"\ntiming: {timing}")
+    print("wrote: " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _print_summary(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    keys = list(rows[0])
+    # Accuracy columns are empty for a regression task: leave them out.
+    keys = [
+        k for k in keys if not all(isinstance(r.get(k), float) and math.isnan(r[k]) for r in rows)
+    ]
+    print()
+    print(_table(keys, [[r.get(k) for k in keys] for r in rows]))
+
+
+def _cmd_experiments(args: argparse.Namespace) -> int:
+    try:
+        import experiments
+        from experiments.__main__ import main as run_experiments
+    except ImportError as e:
+        raise UserError(
+            "`experiments`: the experiments package is not importable here; run from the "
+            f"source checkout or install it ({e})"
+        ) from None
+    known = experiments.names()
+    for n in args.names:
+        if n not in known:
+            from jaxact._validate import closest
+
+            near = closest(n, known)
+            hint = f"; closest: {', '.join(near)}" if near else ""
+            raise UserError(f"`NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}")
+    argv = [*args.names, "--out", args.out]
+    if args.quick:
+        argv.append("--quick")
+    if args.list:
+        argv.append("--list")
+    return int(run_experiments(argv))
+
+
+# --------------------------------------------------------------------------------------
+# The parser and the entry point
+# --------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Activation functions in JAX: the catalog, derivative checks, training "
+        "sweeps and experiments.",
+    )
+    from jaxact import __version__
+
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    s = sub.add_parser("list", help="the catalog: every activation and its properties")
+    s.set_defaults(run=_cmd_list)
+
+    s = sub.add_parser("show", help="one activation's card: formula, f', properties, anchors")
+    s.add_argument("name", metavar="NAME", help="an activation name or alias (see: jaxact list)")
+    s.add_argument("--plot", metavar="FILE.png", help="also draw f and f' to this PNG file")
+    s.set_defaults(run=_cmd_show)
+
+    s = sub.add_parser("check", help="the derivative checker's report (exit 1 on failure)")
+    s.add_argument("names", nargs="*", metavar="NAME", help="activations (default: all)")
+    s.add_argument(
+        "--checks",
+        type=_name_list,
+        metavar="A,B,...",
+        help="only these check groups, e.g. kinks,oracle (default: all)",
+    )
+    s.add_argument("--failures", action="store_true", help="list only the failed rows")
+    s.set_defaults(run=_cmd_check)
+
+    s = sub.add_parser(
+        "sweep",
+        help="train activations x seeds at once; summary table, CSV, JSON and PNG",
+        description="Train one MLP per activation and seed (vmapped, one compiled program) "
+        "and summarise across seeds. Resumable: an interrupted sweep continues from "
+        "OUT/checkpoint.npz when run again with the same arguments (a finished one "
+        "is not trained again).",
+    )
+    data = s.add_mutually_exclusive_group(required=True)
+    from jaxact.tasks import task_names
+
+    data.add_argument("--task", metavar="TASK", help=f"a built-in task: {', '.join(task_names())}")
+    data.add_argument("--data", metavar="FILE", help="a CSV or NPZ file of your own")
+    s.add_argument("--label", metavar="COL", help="with --data: the label column")
+    s.add_argument(
+        "--features", type=_name_list, metavar="A,B,...", help="with --data: feature columns"
+    )
+    s.add_argument(
+        "--kind",
+        choices=["binary", "softmax", "regression"],
+        help="with --data: the task kind (default: inferred from the label column)",
+    )
+    s.add_argument(
+        "--option",
+        "-o",
+        type=_key_value,
+        action="append",
+        metavar="NAME=VALUE",
+        help="a task option, e.g. -o n=500 -o noise=0.2 (repeatable)",
+    )
+    s.add_argument("--standardize", action="store_true", help="scale features to mean 0, std 1")
+    s.add_argument(
+        "--activations",
+        type=_name_list,
+        default=_name_list(DEFAULT_ACTIVATIONS),
+        metavar="A,B,...",
+        help=f"hidden activations (default: {DEFAULT_ACTIVATIONS})",
+    )
+    s.add_argument("--seeds", type=_positive_int, default=64, help="seeds 0..N-1 (default: 64)")
+    s.add_argument("--steps", type=_positive_int, default=2000, help="steps (default: 2000)")
+    s.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate (1e-2)")
+    s.add_argument("--optimizer", default="adam", help="an optax optimizer (default: adam)")
+    s.add_argument(
+        "--hidden", type=_int_list, default=(6, 6), metavar="W,W,...", help="hidden widths (6,6)"
+    )
+    s.add_argument(
+        "--grid",
+        type=_grid_entry,
+        action="append",
+        metavar="NAME=V1,V2",
+        help="also sweep a hyperparameter, e.g. learning_rate=1e-3,1e-2 (repeatable)",
+    )
+    s.add_argument(
+        "--log-every", type=_positive_int, default=10, metavar="N", help="log every N steps (10)"
+    )
+    s.add_argument(
+        "--devices", type=_devices, default="auto", help="'auto' (every device) or a count"
+    )
+    s.add_argument(
+        "--cpu-devices",
+        type=_positive_int,
+        metavar="N",
+        help="on a CPU, split it into N virtual devices so that N cores train at once",
+    )
+    s.add_argument("--out", metavar="DIR", help="output folder (default: sweep-TASK)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(run=_cmd_sweep)
+
+    s = sub.add_parser(
+        "experiments", help="run the experiments (as python -m experiments); writes a report"
+    )
+    s.add_argument("names", nargs="*", metavar="NAME", help="experiments (default: all)")
+    s.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    s.add_argument("--out", default="results", metavar="DIR", help="output folder (results)")
+    s.add_argument("--list", action="store_true", help="list the experiments and exit")
+    s.set_defaults(run=_cmd_experiments)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``jaxact`` command with ``argv`` (default ``sys.argv[1:]``).
+
+    Args:
+      argv: the arguments after the program name.
+
+    Returns:
+      The exit status: 0 on success, 1 when a check or claim fails, 2 on a mistake in
+      the arguments or the data, 130 when interrupted.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, TypeError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`jaxact list | head`): stop quietly.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as e:
+        print(f"{PROG}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
