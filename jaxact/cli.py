@@ -19,7 +19,9 @@ check fails, ``experiments`` when a claim fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -391,6 +393,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             ja.use_cpu_devices(args.cpu_devices)
         except RuntimeError as e:
             raise UserError(f"`--cpu-devices`: {e}") from None
+    elif "JAX_NUM_CPU_DEVICES" not in os.environ:
+        # Default: one virtual device per core, so that every core trains (the reference
+        # sweep runs 2.2x faster on 2 cores; benchmarks/RESULTS.md). Where JAX's backend
+        # already runs (the command called from Python), its devices stay as they are;
+        # the header line says how many the sweep uses.
+        with contextlib.suppress(RuntimeError):
+            ja.use_cpu_devices()
     if isinstance(args.devices, int):
         import jax
 
@@ -421,7 +430,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"{task.name}: {task.description}\n"
         f"network {'-'.join(map(str, sizes))}, {len(acts)} activation{'s' * (len(acts) > 1)} "
         f"x {args.seeds} seed{'s' * (args.seeds > 1)} "
-        f"x {args.steps} steps, {args.optimizer}{lr_text}{grid_text}; output: {out}",
+        f"x {args.steps} steps, {args.optimizer}{lr_text}{grid_text}; "
+        f"{_device_text(args.devices)}; output: {out}",
         flush=True,
     )
     checkpoint = out / "checkpoint.npz"
@@ -457,6 +467,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"\ntiming: {timing}")
     print("wrote: " + ", ".join(str(f) for f in files))
     return 0
+
+
+def _device_text(devices: Any) -> str:
+    import jax
+
+    have = jax.devices()
+    n = len(have) if devices == "auto" else devices
+    return f"{n} {have[0].platform} device{'s' * (n > 1)}"
 
 
 def _print_summary(rows: list[dict[str, Any]]) -> None:
@@ -593,7 +611,8 @@ def _parser() -> argparse.ArgumentParser:
         "--cpu-devices",
         type=_positive_int,
         metavar="N",
-        help="on a CPU, split it into N virtual devices so that N cores train at once",
+        help="on a CPU, split it into N virtual devices so that N cores train at once "
+        "(default: one per core; JAX_NUM_CPU_DEVICES, where set, decides)",
     )
     s.add_argument("--out", metavar="DIR", help="output folder (default: sweep-TASK)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -35,6 +35,7 @@ def jaxact(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("JAX_ENABLE_X64", None)
+    env.pop("JAX_NUM_CPU_DEVICES", None)
     if "dir" in _JIT_CACHE:
         env["JAX_COMPILATION_CACHE_DIR"] = _JIT_CACHE["dir"]
     return subprocess.run(
@@ -222,6 +223,9 @@ def test_sweep_writes_table_and_files_then_resumes(tmp_path):
     assert len(table) == 2
     assert first.stdout.splitlines()[-1].startswith("wrote: ")
     assert "20/20" in first.stderr
+    # by default a CPU is split into one device per core, and the header says so
+    n = os.cpu_count()
+    assert f"; {n} cpu device{'s' * (n > 1)}; output: " in first.stdout
     rows = _check_outputs(out_dir, ["relu", "tanh"])
     assert len(rows) == 2 * 2 * 5  # activations x seeds x logged steps 0, 5, 10, 15, 20
     assert (out_dir / "checkpoint.npz").is_file()
