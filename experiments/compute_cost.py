@@ -7,7 +7,7 @@ more than ReLU.
 
 Method: for every activation, one jitted function computes f(x) and the gradient
 ``vjp(1)`` (forward + backward) on 2^20 float32 elements; vector-valued ones act on rows
-of 64. In each of 21 rounds (9 in quick mode) every activation is called 10 times in a
+of 64. In each of 21 rounds (5 in quick mode) every activation is called 10 times in a
 row, in an order that rotates from round to round, and every call is timed. Two
 estimators of the cost relative to ReLU: the ratio of the best (minimum) times — noise
 only ever adds time, so the minimum is the least disturbed — and the ratio of the median
@@ -42,7 +42,7 @@ CLAIM = (
 SOURCE = sources("001")
 METHOD = (
     "One jitted function per activation computes f(x) and its gradient (forward + backward) "
-    "on 2^20 float32 elements; vector-valued ones act on rows of 64. In each of 21 rounds (9 "
+    "on 2^20 float32 elements; vector-valued ones act on rows of 64. In each of 21 rounds (5 "
     "in quick mode) every activation is called 10 times, in an order that rotates between "
     "rounds; every call is timed. Cost relative to ReLU by two estimators: the ratio of the "
     "best times and the ratio of the median times; a 256 → 256 dense layer for scale."
@@ -81,7 +81,7 @@ def _call(f, a):
 def run(quick: bool, out: pathlib.Path) -> Result:
     """Time every activation's forward + backward and compare with ReLU."""
     n_elem = 2**20
-    rounds = 9 if quick else 21
+    rounds = 5 if quick else 21
     inner = 10
     names = ja.names()
     x = jax.random.normal(jax.random.key(0), (n_elem,), jnp.float32)
