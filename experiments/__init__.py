@@ -9,8 +9,11 @@ docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
 import pathlib
+import pickle
 import time
 import traceback
 from types import ModuleType
@@ -54,6 +57,10 @@ LONGEST_FIRST: tuple[str, ...] = (
 names not listed go last. It changes nothing but the wall time."""
 
 
+CRASHED = "the experiment ran to the end"
+"""The name of the failing check of an experiment that raised."""
+
+
 def names() -> list[str]:
     """The experiment names, in report order."""
     return list(REGISTRY)
@@ -74,9 +81,68 @@ def crashed(name: str, module: ModuleType | None, err: BaseException) -> Result:
         source=getattr(module, "SOURCE", ""),
         method=getattr(module, "METHOD", ""),
         criterion=getattr(module, "CRITERION", ""),
-        checks=[Check("the experiment ran to the end", type(err).__name__, "no error", False)],
+        checks=[Check(CRASHED, type(err).__name__, "no error", False)],
         notes=[f"The experiment raised:\n\n```\n{tb}\n```".replace("\n", "\n> ")],
     )
+
+
+def fingerprint(quick: bool) -> str:
+    """A digest of everything a result depends on: the sources, the mode, the JAX version.
+
+    A result saved under another fingerprint is never reused.
+    """
+    import jax
+
+    h = hashlib.sha256(f"{'quick' if quick else 'full'} jax {jax.__version__}\n".encode())
+    for pkg in ("jaxact", "experiments"):
+        root = pathlib.Path(importlib.import_module(pkg).__file__).parent
+        for f in sorted(root.rglob("*")):
+            if f.suffix in (".py", ".csv") and "__pycache__" not in f.parts:
+                h.update(f"{f.relative_to(root.parent).as_posix()}\n".encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _saved_path(out: pathlib.Path, name: str, quick: bool) -> pathlib.Path:
+    return out / ".done" / f"{name}.{'quick' if quick else 'full'}.pkl"
+
+
+def save_done(out: pathlib.Path, result: Result, quick: bool, digest: str) -> None:
+    """Keep a finished experiment's result, so that a rerun after an interruption skips it.
+
+    Written to a temporary file renamed over the old one: never half a file. Results of
+    experiments that raised are not kept.
+    """
+    if result.checks and result.checks[0].name == CRASHED:
+        return
+    path = _saved_path(out, result.name, quick)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps((digest, result)))
+    os.replace(tmp, path)
+
+
+def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result | None:
+    """The result that an earlier run of the same code and mode saved, if its figures are
+    still there; else ``None``."""
+    path = _saved_path(out, name, quick)
+    try:
+        saved, result = pickle.loads(path.read_bytes())
+    except (
+        OSError,
+        EOFError,
+        ImportError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ValueError,
+        TypeError,
+    ):
+        return None
+    if saved != digest or not isinstance(result, Result) or result.name != name:
+        return None
+    if not all(pathlib.Path(f).exists() for f in result.figures):
+        return None
+    return result
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m experiments [NAMES ...] [--quick] [--out DIR] [--jobs N]
+    python -m experiments [NAMES ...] [--quick] [--out DIR] [--jobs N] [--fresh]
 
 Writes ``DIR/REPORT.md`` (default ``results/``) with the claims, verdicts, tables and
 figures, plus the CSV and PNG files it links, ``verdicts.csv`` and ``metrics.json``. The
@@ -10,6 +10,12 @@ experiments run in N worker processes at once (default: one per CPU core; each e
 is single-threaded, mostly XLA compilation), except the timing experiment, which runs
 alone at the end. Exits with status 1 if any claim fails (or an experiment raises), 2 on
 bad arguments.
+
+A long run loses nothing when interrupted: each experiment's result is saved in
+``DIR/.done/`` as soon as it finishes, with a digest of the sources of ``jaxact`` and
+``experiments``, the mode and the JAX version. Started again, the run reuses what it had
+finished and runs the rest; a change to the code, or ``--fresh``, runs everything again.
+A run that completes removes ``DIR/.done/``, so the next one measures afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import multiprocessing
 import os
 import pathlib
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -57,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="experiments run in N processes at once (default: one per CPU core); "
         "timing experiments always run alone at the end",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every experiment, even one that an interrupted earlier run of the same code "
+        "finished (by default such results are reused)",
     )
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     return p
@@ -217,18 +230,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     start = time.perf_counter()
+    digest = experiments.fingerprint(args.quick)
+    done: dict[str, Result] = {}
+    # Each finished experiment is saved as it finishes: a run that was interrupted (or
+    # crashed) resumes with the experiments it had not finished.
+    for name in [] if args.fresh else wanted:
+        r = experiments.load_done(out, name, args.quick, digest)
+        if r is not None:
+            done[name] = r
+            verdict = "PASS" if r.verdict else "FAIL"
+            print(
+                f"[{len(done)}/{len(wanted)}] {name}: {verdict} (reused: finished by an earlier "
+                f"run of the same code; --fresh runs it again)",
+                flush=True,
+            )
+    todo = [n for n in wanted if n not in done]
     rank = {n: i for i, n in enumerate(experiments.LONGEST_FIRST)}
     parallel = sorted(
-        (n for n in wanted if n not in experiments.EXCLUSIVE),
+        (n for n in todo if n not in experiments.EXCLUSIVE),
         key=lambda n: rank.get(n, len(rank)),
     )
-    alone = [n for n in wanted if n in experiments.EXCLUSIVE]
+    alone = [n for n in todo if n in experiments.EXCLUSIVE]
     jobs = min(args.jobs or _cores(), max(len(parallel), 1))
-    done: dict[str, Result] = {}
 
     def record(name: str, r: Result, cpu: float) -> None:
         done[name] = r
         _report.write_tables(r, out)
+        experiments.save_done(out, r, args.quick, digest)
         verdict = "PASS" if r.verdict else "FAIL"
         print(
             f"[{len(done)}/{len(wanted)}] {name}: {verdict} ({r.seconds:.1f} s, CPU {cpu:.1f} s)",
@@ -253,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     r, cpu = experiments.crashed(name, None, err), 0.0
                 record(name, r, cpu)
     else:
-        alone = wanted
+        alone = todo
     for name in alone:
         print(f"{name} ...", flush=True)
         record(name, *experiments.run_one(name, args.quick, out))
@@ -275,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     metrics = {r.name: {"verdict": r.verdict, "seconds": r.seconds, **r.metrics} for r in results}
     (out / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=1) + "\n")
+    # The run is complete: the next one measures afresh.
+    shutil.rmtree(out / ".done", ignore_errors=True)
     n_fail = sum(not r.verdict for r in results)
     print(
         f"{len(results) - n_fail}/{len(results)} claims hold; report: {out / 'REPORT.md'} "

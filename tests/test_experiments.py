@@ -184,6 +184,59 @@ def test_main_rejects_an_unknown_name(fake_registry, tmp_path, capsys):
     assert not (tmp_path / "REPORT.md").exists()
 
 
+def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
+    fake_registry, tmp_path, monkeypatch, capsys
+):
+    args = ["fake_pass", "fake_fail", "--jobs", "1", "--out", str(tmp_path)]
+    calls = []
+    fail_mod, pass_mod = sys.modules["fakeexp.fake_fail"], sys.modules["fakeexp.fake_pass"]
+    run_fail, run_pass = fail_mod.run, pass_mod.run
+
+    def interrupted(quick, out):
+        calls.append("fail")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fail_mod, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        main(args)
+    assert calls == ["fail"] and not (tmp_path / "REPORT.md").exists()
+    capsys.readouterr()
+    # Started again: fake_pass had finished before the interruption and is not run again.
+    monkeypatch.setattr(
+        fail_mod, "run", lambda quick, out: (calls.append("fail"), run_fail(quick, out))[1]
+    )
+    monkeypatch.setattr(pass_mod, "run", lambda quick, out: pytest.fail("fake_pass ran twice"))
+    assert main(args) == 1
+    assert "fake_pass: PASS (reused" in capsys.readouterr().out and calls == ["fail", "fail"]
+    assert "1 of 2 claims hold" in (tmp_path / "REPORT.md").read_text()
+    # That run completed: the next one runs everything.
+    assert not (tmp_path / ".done").exists()
+    monkeypatch.setattr(pass_mod, "run", run_pass)
+    assert main(args) == 1
+    assert "(reused" not in capsys.readouterr().out and calls == ["fail"] * 3
+
+
+def test_saved_results_are_reused_only_for_the_same_code_and_mode(tmp_path):
+    digest = experiments.fingerprint(quick=False)
+    assert digest != experiments.fingerprint(quick=True)
+    good = _result("fake_pass", True, tmp_path)
+    experiments.save_done(tmp_path, good, False, digest)
+    back = experiments.load_done(tmp_path, "fake_pass", False, digest)
+    assert back is not None and back.verdict and back.figures == good.figures
+    assert experiments.load_done(tmp_path, "fake_pass", True, digest) is None  # other mode
+    assert experiments.load_done(tmp_path, "fake_pass", False, "other code") is None
+    assert experiments.load_done(tmp_path, "fake_fail", False, digest) is None  # not saved
+    # a result whose figure is gone, or a torn file, is not reused (and is no error)
+    good.figures[0].unlink()
+    assert experiments.load_done(tmp_path, "fake_pass", False, digest) is None
+    (tmp_path / ".done" / "fake_pass.full.pkl").write_bytes(b"\x80\x04 torn")
+    assert experiments.load_done(tmp_path, "fake_pass", False, digest) is None
+    # an experiment that raised is not saved: it runs again
+    crashed = experiments.crashed("fake_raise", None, RuntimeError("boom"))
+    experiments.save_done(tmp_path, crashed, False, digest)
+    assert experiments.load_done(tmp_path, "fake_raise", False, digest) is None
+
+
 def test_registry_modules_state_claim_source_and_criterion():
     names = experiments.names()
     assert len(names) >= 11 and len(set(names)) == len(names)
