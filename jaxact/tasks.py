@@ -559,6 +559,23 @@ def _missing_column(arg: str, col: str, columns: Sequence[str], path: Path) -> V
     )
 
 
+def _select_columns(
+    path: Path, names: list[str], label: str, features: Sequence[str] | None, unit: str
+) -> list[str]:
+    """The feature columns (or arrays: ``unit``) of a file with columns ``names``, checked."""
+    if label not in names:
+        raise _missing_column("label", label, names, path)
+    feats = list(features) if features is not None else [c for c in names if c != label]
+    for c in feats:
+        if c not in names:
+            raise _missing_column("features", c, names, path)
+    if label in feats:
+        raise ValueError(f"`features`: the label {unit} {label!r} cannot also be a feature")
+    if not feats:
+        raise ValueError(f"`features`: {path.name} has no {unit} besides the label {label!r}")
+    return feats
+
+
 def _read_csv(path: Path) -> dict[str, list[str]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
@@ -736,17 +753,7 @@ def load_task_file(
 
     if suffix == ".csv":
         cols = _read_csv(p)
-        names = list(cols)
-        if label not in cols:
-            raise _missing_column("label", label, names, p)
-        feats = list(features) if features is not None else [c for c in names if c != label]
-        for c in feats:
-            if c not in cols:
-                raise _missing_column("features", c, names, p)
-        if label in feats:
-            raise ValueError(f"`features`: the label column {label!r} cannot also be a feature")
-        if not feats:
-            raise ValueError(f"`features`: {p.name} has no column besides the label {label!r}")
+        feats = _select_columns(p, list(cols), label, features, "column")
         n = len(cols[label])
         _check_rows(p, n)
         x = np.stack([_csv_numeric(p, c, cols[c]) for c in feats], axis=1)
@@ -761,17 +768,7 @@ def load_task_file(
         feature_names = tuple(feats)
     else:
         arrays = _read_npz(p)
-        names = list(arrays)
-        if label not in arrays:
-            raise _missing_column("label", label, names, p)
-        feats = list(features) if features is not None else [k for k in names if k != label]
-        for c in feats:
-            if c not in arrays:
-                raise _missing_column("features", c, names, p)
-        if label in feats:
-            raise ValueError(f"`features`: the label array {label!r} cannot also be a feature")
-        if not feats:
-            raise ValueError(f"`features`: {p.name} has no array besides the label {label!r}")
+        feats = _select_columns(p, list(arrays), label, features, "array")
         lab = arrays[label]
         if lab.ndim == 2 and lab.shape[1] == 1:
             lab = lab[:, 0]
