@@ -507,11 +507,20 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
             hint = f"; closest: {', '.join(near)}" if near else ""
             raise UserError(f"`NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}")
     argv = [*args.names, "--out", args.out]
-    if args.quick:
-        argv.append("--quick")
-    if args.list:
-        argv.append("--list")
-    return int(run_experiments(argv))
+    if args.jobs is not None:
+        argv += ["--jobs", str(args.jobs)]
+    for flag in ("quick", "fresh", "list"):
+        if getattr(args, flag):
+            argv.append(f"--{flag}")
+    try:
+        return int(run_experiments(argv))
+    except KeyboardInterrupt:
+        print(
+            f"\n{PROG}: interrupted; run the same command again to carry on with the "
+            "experiments that had not finished",
+            file=sys.stderr,
+        )
+        return 130
 
 
 # --------------------------------------------------------------------------------------
@@ -624,6 +633,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("names", nargs="*", metavar="NAME", help="experiments (default: all)")
     s.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     s.add_argument("--out", default="results", metavar="DIR", help="output folder (results)")
+    s.add_argument(
+        "--jobs", type=_positive_int, metavar="N", help="worker processes (one per core)"
+    )
+    s.add_argument(
+        "--fresh",
+        action="store_true",
+        help="rerun the experiments that an interrupted earlier run had finished",
+    )
     s.add_argument("--list", action="store_true", help="list the experiments and exit")
     s.set_defaults(run=_cmd_experiments)
     return p

@@ -298,8 +298,9 @@ def test_experiments_quick(tmp_path):
     if not names:
         pytest.skip("the experiments package has no `xor_logistic` experiment yet")
     out_dir = tmp_path / "results"
-    proc = ok(jaxact("experiments", "--quick", *names, "--out", str(out_dir), timeout=600))
-    assert "[1/1] xor_logistic: PASS" in proc.stdout
+    args = ("experiments", "--quick", "--jobs", "1", *names, "--out", str(out_dir))
+    proc = ok(jaxact(*args, timeout=600))
+    assert "[1/1] xor_logistic: PASS" in proc.stdout and "(reused" not in proc.stdout
     assert "xor_logistic" in (out_dir / "REPORT.md").read_text()
     assert (out_dir / "verdicts.csv").read_text().splitlines()[1].startswith("xor_logistic,PASS")
 
@@ -325,6 +326,7 @@ MISTAKES = [
     (("show", "relu", "--plot", "relu.jpg"), "`--plot`"),
     (("show", "relu", "--plot", "{tmp}/no/such/dir/relu.png"), "no such folder"),
     (("check", "tanhh"), "closest: tanh"),
+    (("experiments", "--jobs", "0"), "--jobs"),
     (("sweep", "--task", "irsi"), "closest: iris"),
     (("sweep", "--task", "xor", "--activations", "relu,tanhh"), "closest: tanh"),
     (("sweep", "--task", "xor", "--activations", "relu,relu"), "each activation once"),
