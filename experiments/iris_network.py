@@ -103,8 +103,8 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     acts = QUICK_ACTS if quick else ACTS
     iris = ja.load_task("iris")
     train, test = split(iris, 15, jax.random.key(0))
-    sw = ja.sweep(
-        train,
+    # The seed's network, trained the same way on both data sets.
+    setting = dict(
         activations=acts,
         seeds=seeds,
         steps=steps,
@@ -115,6 +115,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         progress=False,
         keep_params=True,
     )
+    sw = ja.sweep(train, **setting)
     xt, yt = jnp.asarray(test.x), jnp.asarray(test.y)
 
     def test_accuracy(params):
@@ -131,18 +132,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     train_loss = np.asarray(sw.loss)[..., -1]
 
     flowers = ja.load_task("flowers")
-    fl = ja.sweep(
-        flowers,
-        activations=acts,
-        seeds=seeds,
-        steps=steps,
-        optimizer="adam",
-        learning_rate=1e-2,
-        hidden=(6, 6),
-        log_every=max(steps // 50, 1),
-        progress=False,
-        keep_params=True,
-    )
+    fl = ja.sweep(flowers, **setting)
     fl_acc = np.asarray(fl.accuracy)[..., -1]
     misses = []
     for i, a in enumerate(acts):
