@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import pytest
 
 import jaxact as ja
@@ -224,8 +225,9 @@ def test_sweep_writes_table_and_files_then_resumes(tmp_path):
     assert first.stdout.splitlines()[-1].startswith("wrote: ")
     assert "20/20" in first.stderr
     # by default a CPU is split into one device per core, and the header says so
-    n = os.cpu_count()
-    assert f"; {n} cpu device{'s' * (n > 1)}; output: " in first.stdout
+    platform = jax.default_backend()
+    n = os.cpu_count() if platform == "cpu" else jax.device_count()
+    assert f"; {n} {platform} device{'s' * (n > 1)}; output: " in first.stdout
     rows = _check_outputs(out_dir, ["relu", "tanh"])
     assert len(rows) == 2 * 2 * 5  # activations x seeds x logged steps 0, 5, 10, 15, 20
     assert (out_dir / "checkpoint.npz").is_file()
