@@ -50,6 +50,19 @@ def positive_float(arg: str, value: Any) -> float:
     return float(value)
 
 
+def numeric_array(arg: str, x: Any) -> np.ndarray:
+    """``x`` as a NumPy array of numbers or booleans; a ``TypeError`` for anything else."""
+    try:
+        a = np.asarray(x)
+    except Exception as e:
+        raise TypeError(f"`{arg}`: expected a numeric array, got {type(x).__name__}") from e
+    if a.dtype == object or not (
+        np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
+    ):
+        raise TypeError(f"`{arg}`: expected a numeric array, got dtype {a.dtype}")
+    return a
+
+
 def features(arg: str, x: Any, *, width: int | None = None) -> np.ndarray:
     """Check a feature matrix: numeric (integers accepted), 2-D, non-empty, finite.
 
@@ -62,14 +75,7 @@ def features(arg: str, x: Any, *, width: int | None = None) -> np.ndarray:
       ``x`` as a NumPy array (integer and boolean features kept as they are; the
       caller casts).
     """
-    try:
-        a = np.asarray(x)
-    except Exception as e:
-        raise TypeError(f"`{arg}`: expected a numeric array, got {type(x).__name__}") from e
-    if a.dtype == object or not (
-        np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
-    ):
-        raise TypeError(f"`{arg}`: expected a numeric array, got dtype {a.dtype}")
+    a = numeric_array(arg, x)
     if np.issubdtype(a.dtype, np.complexfloating):
         raise TypeError(f"`{arg}`: expected real numbers, got dtype {a.dtype}")
     if a.ndim != 2:

@@ -443,14 +443,7 @@ def prepare_data(
         )
     specs = None if sizes is None else _mlp.layer_specs(sizes)
     xa = _validate.features("x", x, width=None if specs is None else specs[0][0])
-    try:
-        ya = np.asarray(y)
-    except Exception as e:
-        raise TypeError(f"`y`: expected a numeric array, got {type(y).__name__}") from e
-    if ya.dtype == object or not (
-        np.issubdtype(ya.dtype, np.number) or np.issubdtype(ya.dtype, np.bool_)
-    ):
-        raise TypeError(f"`y`: expected a numeric array, got dtype {ya.dtype}")
+    ya = _validate.numeric_array("y", y)
     if ya.ndim not in (1, 2):
         raise ValueError(f"`y`: expected shape (n,) or (n, k), got shape {ya.shape}")
     if ya.shape[0] != xa.shape[0]:

@@ -35,19 +35,21 @@ def iris():
     return ja.load_task("iris")
 
 
+BASE = dict(
+    activations=ACTS,
+    seeds=SEEDS,
+    steps=STEPS,
+    log_every=LOG,
+    progress=False,
+    keep_params=True,
+    dtype=jnp.float64,
+)
+
+
 @pytest.fixture(scope="module")
 def base(iris):
     """The sweep most tests read: 2 activations x 2 seeds x 20 steps, float64."""
-    return ja.sweep(
-        iris,
-        activations=ACTS,
-        seeds=SEEDS,
-        steps=STEPS,
-        log_every=LOG,
-        progress=False,
-        keep_params=True,
-        dtype=jnp.float64,
-    )
+    return ja.sweep(iris, **BASE)
 
 
 # --------------------------------------------------------------------------------------
@@ -121,16 +123,7 @@ def test_same_pair_same_result_in_any_sweep(base, iris):
 
 
 def test_second_sweep_of_the_same_shape_does_not_compile(base, iris):
-    again = ja.sweep(
-        iris,
-        activations=ACTS,
-        seeds=SEEDS,
-        steps=STEPS,
-        log_every=LOG,
-        progress=False,
-        keep_params=True,
-        dtype=jnp.float64,
-    )
+    again = ja.sweep(iris, **BASE)
     assert again.timing["trace"] == 0.0 and again.timing["compile"] == 0.0
     np.testing.assert_array_equal(again.loss, base.loss)
 
