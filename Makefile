@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## the main job: the experiments report, written to results/
-	$(BIN)/python -m experiments --out results
+	$(BIN)/python -m jaxact.experiments --out results
 
 test: $(STAMP)  ## the test suite (doctests included)
 	$(BIN)/python -m pytest

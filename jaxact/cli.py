@@ -490,37 +490,33 @@ def _print_summary(rows: list[dict[str, Any]]) -> None:
 
 
 def _cmd_experiments(args: argparse.Namespace) -> int:
-    try:
-        import experiments
-        from experiments.__main__ import main as run_experiments
-    except ImportError as e:
-        raise UserError(
-            "`experiments`: the experiments package is not importable here; run from the "
-            f"source checkout or install it ({e})"
-        ) from None
-    known = experiments.names()
-    for n in args.names:
-        if n not in known:
-            from jaxact._validate import closest
+    # The experiments sit on top of the library: the command runs them in a process of
+    # their own (`python -m jaxact.experiments`) instead of importing them.
+    import signal
+    import subprocess
 
-            near = closest(n, known)
-            hint = f"; closest: {', '.join(near)}" if near else ""
-            raise UserError(f"`NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}")
     argv = [*args.names, "--out", args.out]
     if args.jobs is not None:
         argv += ["--jobs", str(args.jobs)]
     for flag in ("quick", "fresh", "list"):
         if getattr(args, flag):
             argv.append(f"--{flag}")
+    cmd = [sys.executable, "-m", "jaxact.experiments", "--prog", PROG, *argv]
+    # Ctrl-C reaches the child too (same process group); this process waits for it to
+    # save what it finished and end, then reports.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return int(run_experiments(argv))
-    except KeyboardInterrupt:
+        code = subprocess.call(cmd)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if code in (130, -signal.SIGINT):
         print(
             f"\n{PROG}: interrupted; run the same command again to carry on with the "
             "experiments that had not finished",
             file=sys.stderr,
         )
         return 130
+    return code
 
 
 # --------------------------------------------------------------------------------------
@@ -628,7 +624,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_cmd_sweep)
 
     s = sub.add_parser(
-        "experiments", help="run the experiments (as python -m experiments); writes a report"
+        "experiments", help="run the experiments (python -m jaxact.experiments); writes a report"
     )
     s.add_argument("names", nargs="*", metavar="NAME", help="experiments (default: all)")
     s.add_argument("--quick", action="store_true", help="fewer steps and repeats")

@@ -12,9 +12,9 @@ import types
 import numpy as np
 import pytest
 
-import experiments
-from experiments import _report
-from experiments.__main__ import main
+import jaxact.experiments as experiments
+from jaxact.experiments import _report
+from jaxact.experiments.__main__ import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -258,7 +258,7 @@ def test_registry_modules_state_claim_source_and_criterion():
 def test_quick_run_passes_and_writes_the_report(tmp_path):
     out = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, "-m", "experiments", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "jaxact.experiments", "--quick", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

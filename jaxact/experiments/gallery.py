@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, pyplot, save, sources
+from jaxact.experiments._report import Result, Table, check, pyplot, save, sources
 
 TITLE = "Gallery of activations and their derivatives"
 CLAIM = (

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, pyplot, save, sources
+from jaxact.experiments._report import Result, Table, check, pyplot, save, sources
 
 TITLE = "Compute cost of each activation"
 CLAIM = (

@@ -32,7 +32,18 @@ import jax
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, band, check, color, fmt, pm, pyplot, save, sources
+from jaxact.experiments._report import (
+    Result,
+    Table,
+    band,
+    check,
+    color,
+    fmt,
+    pm,
+    pyplot,
+    save,
+    sources,
+)
 
 TITLE = "XOR: linear hidden layers + sigmoid = logistic regression"
 CLAIM = (

@@ -41,7 +41,18 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, band, check, color, fmt, pm, pyplot, save, sources
+from jaxact.experiments._report import (
+    Result,
+    Table,
+    band,
+    check,
+    color,
+    fmt,
+    pm,
+    pyplot,
+    save,
+    sources,
+)
 
 TITLE = "Seed 003's piecewise function and universal approximation"
 CLAIM = (

@@ -3,7 +3,7 @@
 Each module states one claim, its source, the method and the pass criterion in its
 docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
 ``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict.
-``python -m experiments`` runs them in the order of :data:`REGISTRY` and writes
+``python -m jaxact.experiments`` runs them in the order of :data:`REGISTRY` and writes
 ``REPORT.md``, CSV and PNG files.
 """
 
@@ -18,10 +18,10 @@ import time
 import traceback
 from types import ModuleType
 
-from experiments._report import Check, Result
+from jaxact.experiments._report import Check, Result
 
 REGISTRY: dict[str, str] = {
-    name: f"experiments.{name}"
+    name: f"jaxact.experiments.{name}"
     for name in (
         "linear_collapse",
         "xor_logistic",
@@ -94,12 +94,11 @@ def fingerprint(quick: bool) -> str:
     import jax
 
     h = hashlib.sha256(f"{'quick' if quick else 'full'} jax {jax.__version__}\n".encode())
-    for pkg in ("jaxact", "experiments"):
-        root = pathlib.Path(importlib.import_module(pkg).__file__).parent
-        for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".csv") and "__pycache__" not in f.parts:
-                h.update(f"{f.relative_to(root.parent).as_posix()}\n".encode())
-                h.update(f.read_bytes())
+    root = pathlib.Path(importlib.import_module("jaxact").__file__).parent
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".csv") and "__pycache__" not in f.parts:
+            h.update(f"{f.relative_to(root.parent).as_posix()}\n".encode())
+            h.update(f.read_bytes())
     return h.hexdigest()
 
 

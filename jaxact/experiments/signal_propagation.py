@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, color, fmt, pyplot, save, sources
+from jaxact.experiments._report import Result, Table, check, color, fmt, pyplot, save, sources
 
 TITLE = "Initialization and signal propagation"
 CLAIM = (

@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import (
+from jaxact.experiments._report import (
     Result,
     Table,
     band,

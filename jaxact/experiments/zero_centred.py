@@ -30,7 +30,7 @@ import numpy as np
 import optax
 
 import jaxact as ja
-from experiments._report import (
+from jaxact.experiments._report import (
     Result,
     Table,
     band,

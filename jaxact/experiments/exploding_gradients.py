@@ -30,7 +30,7 @@ import numpy as np
 import optax
 
 import jaxact as ja
-from experiments._report import Result, Table, band, check, fmt, pm, pyplot, save, sources
+from jaxact.experiments._report import Result, Table, band, check, fmt, pm, pyplot, save, sources
 
 TITLE = "Exploding gradients, clipping and initialization"
 CLAIM = (

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m experiments [NAMES ...] [--quick] [--out DIR] [--jobs N] [--fresh]
+    python -m jaxact.experiments [NAMES ...] [--quick] [--out DIR] [--jobs N] [--fresh]
 
 Writes ``DIR/REPORT.md`` (default ``results/``) with the claims, verdicts, tables and
 figures, plus the CSV and PNG files it links, ``verdicts.csv`` and ``metrics.json``. The
@@ -34,14 +34,14 @@ import sys
 import time
 from collections.abc import Sequence
 
-import experiments
-from experiments import _report
-from experiments._report import Result
+import jaxact.experiments as experiments
+from jaxact.experiments import _report
+from jaxact.experiments._report import Result
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m experiments",
+        prog=prog,
         description="Run jaxact's experiments: every claim of the source texts, measured.",
     )
     p.add_argument(
@@ -205,9 +205,12 @@ def _jsonable(v):
     return v
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the experiments named in ``argv`` (all by default); return the exit status."""
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experiments") -> int:
+    """Run the experiments named in ``argv`` (all by default); return the exit status.
+
+    ``prog`` names the command in messages (``jaxact`` when run as ``jaxact experiments``).
+    """
+    args = _parser(prog).parse_args(argv)
     known = experiments.names()
     if args.list:
         for n in known:
@@ -219,12 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             near = difflib.get_close_matches(n, known, n=3, cutoff=0.6)
             hint = f"; closest: {', '.join(near)}" if near else ""
             print(
-                f"python -m experiments: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
+                f"{prog}: error: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
                 file=sys.stderr,
             )
             return 2
     if args.jobs < 0:
-        print(f"python -m experiments: `--jobs`: expected N >= 1, got {args.jobs}", file=sys.stderr)
+        print(f"{prog}: error: `--jobs`: expected N >= 1, got {args.jobs}", file=sys.stderr)
         return 2
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -315,4 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # `jaxact experiments` runs this module as `python -m jaxact.experiments --prog jaxact ...`.
+    if sys.argv[1:2] == ["--prog"]:
+        sys.exit(main(sys.argv[3:], prog=sys.argv[2]))
     sys.exit(main())

@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, color, fmt, pm, pyplot, save, sources
+from jaxact.experiments._report import Result, Table, check, color, fmt, pm, pyplot, save, sources
 
 TITLE = "Seed 002's network on iris and on the flower table"
 CLAIM = (
@@ -282,7 +282,7 @@ def _figure(sw, test_acc, fl, acts):
     ax = axes[0]
     steps = np.asarray(sw.steps)
     loss = np.asarray(sw.loss)
-    from experiments._report import band
+    from jaxact.experiments._report import band
 
     for i, a in enumerate(acts):
         band(ax, steps, loss[i], label=a, c=color(a))
