@@ -29,9 +29,17 @@ options give the same arrays):
   yes → 1, no → 0); binary. Its features stay integer, as in the table.
 * ``iris`` — Fisher's iris data (150 × 4, 50 per species), bundled with the package;
   softmax over setosa, versicolor, virginica (0, 1, 2).
+* ``digits`` — the UCI optical recognition of handwritten digits (1,797 images of 8×8
+  pixel counts 0..16, 174–183 per digit), bundled with the package; softmax over the
+  digits 0..9. Its features are the counts divided by 16, in [0, 1]. Data: E. Alpaydin,
+  C. Kaynak (1998), UCI Machine Learning Repository, https://doi.org/10.24432/C50P49,
+  licensed CC BY 4.0.
 
-Features are raw values unless ``standardize=True`` is passed (then every column has
-mean 0 and standard deviation 1, as float32).
+Features are raw values (``digits``: scaled to [0, 1]) unless ``standardize=True`` is
+passed (then every column has mean 0 and standard deviation 1, as float32).
+
+:func:`split_task` splits a task into a training and a held-out test part, stratified
+by class and fixed by a seed.
 
 A user's own CSV or NPZ file is read by :func:`load_task_file`.
 """
@@ -40,7 +48,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import importlib.resources
+import io
 import math
 import numbers
 import os
@@ -57,6 +67,7 @@ __all__ = [
     "load_task",
     "load_task_file",
     "piecewise_target",
+    "split_task",
     "task_names",
     "wiggle_target",
 ]
@@ -450,6 +461,30 @@ def _iris() -> Task:
     )
 
 
+DIGITS_SHA256 = "6ebb3d2fee246a4e99363262ddf8a00a3c41bee6014c373ed9d9216ba7f651b8"
+"""SHA-256 of the bundled ``data/digits.csv.gz`` once decompressed (1,797 CSV rows)."""
+
+
+def _digits() -> Task:
+    # One row per image: 64 pixel counts (rows of the 8x8 image, top to bottom), then
+    # the digit. The file is the UCI set's 1,797-image test part, as shipped by
+    # scikit-learn (sklearn/datasets/data/digits.csv.gz).
+    raw = importlib.resources.files("jaxact").joinpath("data/digits.csv.gz").read_bytes()
+    table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64)
+    return Task(
+        "digits",
+        (table[:, :64] / 16.0).astype(np.float32),
+        table[:, 64].astype(np.int32),
+        "softmax",
+        10,
+        "UCI optical recognition of handwritten digits: 1797 images of 8 x 8 pixel counts "
+        "0..16 scaled to [0, 1], 10 digits (174-183 each); E. Alpaydin, C. Kaynak (1998), "
+        "UCI ML Repository, doi:10.24432/C50P49, CC BY 4.0",
+        feature_names=tuple(f"r{r}c{c}" for r in range(8) for c in range(8)),
+        class_names=tuple(str(d) for d in range(10)),
+    )
+
+
 _TASKS: dict[str, Callable[..., Task]] = {
     "xor": _xor,
     "piecewise": _piecewise,
@@ -459,6 +494,7 @@ _TASKS: dict[str, Callable[..., Task]] = {
     "moons": _moons,
     "flowers": _flowers,
     "iris": _iris,
+    "digits": _digits,
 }
 
 
@@ -471,7 +507,7 @@ def task_names() -> list[str]:
     Examples:
       >>> import jaxact as ja
       >>> ja.task_names()
-      ['xor', 'piecewise', 'wiggle', 'sin', 'spirals', 'moons', 'flowers', 'iris']
+      ['xor', 'piecewise', 'wiggle', 'sin', 'spirals', 'moons', 'flowers', 'iris', 'digits']
     """
     return list(_TASKS)
 
@@ -495,7 +531,7 @@ def load_task(name: str, *, standardize: bool = False, **options: Any) -> Task:
       ``seed=0``.
     * ``spirals``: ``n=200``, ``noise=0.05``, ``turns=1.5``, ``seed=0``.
     * ``moons``: ``n=200``, ``noise=0.1``, ``seed=0``.
-    * ``flowers``, ``iris``: none.
+    * ``flowers``, ``iris``, ``digits``: none.
 
     Args:
       name: one of :func:`task_names`.
@@ -541,6 +577,115 @@ def load_task(name: str, *, standardize: bool = False, **options: Any) -> Task:
             task, x=_standardized(task.x), description=task.description + "; standardized"
         )
     return task
+
+
+# --------------------------------------------------------------------------------------
+# A held-out split
+# --------------------------------------------------------------------------------------
+
+
+def _test_counts(sizes: np.ndarray, test_fraction: float) -> np.ndarray:
+    """Test examples per group: the largest-remainder rounding of ``test_fraction * sizes``.
+
+    Each count is the floor or the ceiling of its group's quota, and they add up to
+    ``round(test_fraction * sizes.sum())``.
+    """
+    quota = test_fraction * sizes.astype(np.float64)
+    counts = np.floor(quota).astype(np.int64)
+    left = round(test_fraction * int(sizes.sum())) - int(counts.sum())
+    # Ties go to the lower group index (a stable sort of the negated remainders).
+    order = np.argsort(-(quota - counts), kind="stable")
+    counts[order[: max(left, 0)]] += 1
+    return counts
+
+
+def split_task(task: Task, *, test_fraction: float = 0.25, seed: int = 0) -> tuple[Task, Task]:
+    r"""Split a task into a training part and a held-out test part.
+
+    Classification tasks (``"softmax"``, ``"binary"``) are split class by class: class
+    :math:`c` with :math:`n_c` examples puts :math:`\lfloor f n_c \rfloor` or
+    :math:`\lceil f n_c \rceil` of them (``f = test_fraction``) in the test part, chosen
+    by largest remainder so that the test part holds :math:`\operatorname{round}(f n)`
+    examples and every class keeps its share within one example. Regression tasks put
+    :math:`\operatorname{round}(f n)` examples in the test part. Which examples go where
+    is drawn from ``numpy.random.default_rng(seed)`` (one permutation per class, in
+    class order): the same task, fraction and seed give the same split. Both parts keep
+    the task's row order, name, kind and names; the description says which part it is.
+
+    Args:
+      task: a :class:`Task`.
+      test_fraction: the share of examples held out, a number in (0, 1). Default 0.25.
+      seed: a non-negative int. Default 0.
+
+    Returns:
+      ``(train, test)``: two :class:`Task` objects whose rows partition ``task``'s rows,
+      with ``n - round(f n)`` and ``round(f n)`` examples.
+
+    Raises:
+      ValueError: ``test_fraction`` outside (0, 1), a negative seed, or a class (for
+        regression: the task) too small for both parts to get at least one example.
+      TypeError: ``task`` not a :class:`Task`, or an argument of the wrong type.
+
+    Examples:
+      >>> import numpy as np, jaxact as ja
+      >>> train, test = ja.split_task(ja.load_task("iris"), test_fraction=0.2, seed=0)
+      >>> train.n, test.n, np.bincount(test.y).tolist()
+      (120, 30, [10, 10, 10])
+      >>> train, test = ja.split_task(ja.load_task("digits"))
+      >>> train.n, test.n, np.bincount(test.y).tolist()
+      (1348, 449, [45, 46, 44, 46, 45, 45, 45, 45, 43, 45])
+    """
+    if not isinstance(task, Task):
+        raise TypeError(
+            f"`task`: expected a jaxact Task (e.g. ja.load_task('digits')), "
+            f"got {type(task).__name__}"
+        )
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
+        raise TypeError(
+            f"`test_fraction`: expected a number in (0, 1), got {type(test_fraction).__name__} "
+            f"{test_fraction!r}"
+        )
+    f = float(test_fraction)
+    if not 0.0 < f < 1.0:
+        raise ValueError(f"`test_fraction`: expected a number in (0, 1), got {test_fraction!r}")
+    seed = _nonneg_int("seed", seed)
+
+    if task.kind == "regression":
+        groups = [np.arange(task.n)]
+        labels = ["the task"]
+    else:
+        groups = [np.flatnonzero(task.y == c) for c in range(int(task.n_classes or 0))]
+        labels = [
+            f"class {task.class_names[c]!r}" if task.class_names else f"class {c}"
+            for c in range(len(groups))
+        ]
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    counts = _test_counts(sizes, f)
+    for label, size, k in zip(labels, sizes, counts, strict=True):
+        if k < 1 or k > size - 1:
+            raise ValueError(
+                f"`task`: {label} of {task.name!r} has {size} example{'s' if size != 1 else ''}; "
+                f"test_fraction={f:g} puts {k} in the test part and {size - k} in the training "
+                f"part, and each part needs at least one. Pass a `test_fraction` nearer 0.5 or "
+                f"a larger task"
+            )
+    rng = np.random.default_rng(seed)
+    held = np.zeros(task.n, dtype=bool)
+    for g, k in zip(groups, counts, strict=True):
+        held[rng.permutation(g)[:k]] = True
+    how = "stratified by class, " if task.kind != "regression" else ""
+    parts = []
+    for mask, part in ((~held, "training"), (held, "test")):
+        parts.append(
+            dataclasses.replace(
+                task,
+                x=task.x[mask],
+                y=task.y[mask],
+                description=f"{task.description}; {part} part ({int(mask.sum())} of {task.n}, "
+                f"{how}test_fraction {f:g}, seed {seed})",
+            )
+        )
+    return parts[0], parts[1]
 
 
 # --------------------------------------------------------------------------------------

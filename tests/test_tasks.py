@@ -21,6 +21,7 @@ EXPECTED = {
     "moons": ((200, 2), np.float32, "binary", 2),
     "flowers": ((4, 3), np.int32, "binary", 2),
     "iris": ((150, 4), np.float32, "softmax", 3),
+    "digits": ((1797, 64), np.float32, "softmax", 10),
 }
 
 
@@ -395,3 +396,123 @@ def test_file_type_and_npz_errors(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="`path`"):
         ja.load_task_file(tmp_path / "bad.npz", label="y")
+
+
+# --------------------------------------------------------------------------------------
+# The bundled digits and the held-out split
+# --------------------------------------------------------------------------------------
+
+DIGITS_PER_CLASS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]  # UCI optdigits.tes
+
+
+def test_digits_bundled_file_shape_counts_checksum():
+    import gzip
+    import hashlib
+
+    from jaxact.tasks import DIGITS_SHA256
+
+    raw = importlib.resources.files("jaxact").joinpath("data/digits.csv.gz").read_bytes()
+    text = gzip.decompress(raw)
+    assert hashlib.sha256(text).hexdigest() == DIGITS_SHA256
+    table = np.loadtxt(text.decode().splitlines(), delimiter=",")
+    assert table.shape == (1797, 65)
+    assert np.array_equal(table, np.round(table))
+    assert table[:, :64].min() == 0 and table[:, :64].max() == 16
+    assert np.bincount(table[:, 64].astype(int)).tolist() == DIGITS_PER_CLASS
+
+
+def test_digits_task_scaled_counts_and_credit():
+    t = ja.load_task("digits")
+    assert t.x.shape == (1797, 64) and t.x.dtype == np.float32
+    assert t.kind == "softmax" and t.n_classes == 10 and t.y.dtype == np.int32
+    assert np.bincount(t.y).tolist() == DIGITS_PER_CLASS
+    assert t.x.min() == 0.0 and t.x.max() == 1.0
+    np.testing.assert_array_equal(t.x * 16, np.round(t.x * 16))  # counts / 16, exactly
+    # The first image of the file is a 0 with this top row of pixel counts.
+    assert t.y[0] == 0
+    np.testing.assert_array_equal(t.x[0, :8] * 16, [0, 0, 5, 13, 9, 1, 0, 0])
+    assert t.feature_names[:2] == ("r0c0", "r0c1") and t.feature_names[-1] == "r7c7"
+    assert t.class_names == tuple("0123456789")
+    for credit in ("Alpaydin", "Kaynak", "10.24432/C50P49", "CC BY 4.0"):
+        assert credit in t.description
+    readme = importlib.resources.files("jaxact").joinpath("data/README.md").read_text()
+    assert "10.24432/C50P49" in readme and "CC BY 4.0" in readme
+
+
+def _ids_task(labels, kind="softmax"):
+    """A task whose single feature is the row index, so rows can be traced through a split."""
+    y = np.asarray(labels, dtype=np.int32)
+    k = int(y.max()) + 1
+    return ja.Task("ids", np.arange(y.size, dtype=np.float32)[:, None], y, kind, k, "ids")
+
+
+@pytest.mark.parametrize(
+    ("name", "fraction"), [("digits", 0.25), ("iris", 0.3), ("spirals", 0.5), ("xor", 0.5)]
+)
+def test_split_stratified_disjoint_covering(name, fraction):
+    task = ja.load_task(name) if name != "xor" else ja.load_task("xor", copies=3)
+    ids = _ids_task(task.y, task.kind)
+    train, test = ja.split_task(ids, test_fraction=fraction, seed=3)
+    a, b = train.x[:, 0].astype(int), test.x[:, 0].astype(int)
+    assert not set(a) & set(b)
+    assert sorted([*a, *b]) == list(range(task.n))
+    np.testing.assert_array_equal(train.y, ids.y[a])
+    np.testing.assert_array_equal(test.y, ids.y[b])
+    assert test.n == round(fraction * task.n)
+    counts = np.bincount(task.y)
+    held = np.bincount(test.y, minlength=counts.size)
+    assert np.all(np.abs(held - fraction * counts) < 1)  # each class's share within one
+    # The same split on the real task: the same rows.
+    rtrain, rtest = ja.split_task(task, test_fraction=fraction, seed=3)
+    np.testing.assert_array_equal(rtest.x, task.x[np.sort(b)])
+    np.testing.assert_array_equal(rtrain.y, task.y[np.sort(a)])
+    assert rtest.kind == task.kind and rtest.class_names == task.class_names
+    assert "test part" in rtest.description and "training part" in rtrain.description
+
+
+def test_split_same_seed_same_split_other_seed_other_split():
+    task = _ids_task(np.arange(200) % 4)
+    _, t0 = ja.split_task(task, seed=0)
+    _, t0b = ja.split_task(task, seed=0)
+    _, t1 = ja.split_task(task, seed=1)
+    np.testing.assert_array_equal(t0.x, t0b.x)
+    assert not np.array_equal(t0.x, t1.x)
+    assert np.bincount(t0.y).tolist() == np.bincount(t1.y).tolist() == [13, 13, 12, 12]
+
+
+def test_split_regression_and_unbalanced_classes():
+    t = ja.load_task("sin", n=10)
+    train, test = ja.split_task(t, test_fraction=0.3, seed=0)
+    assert (train.n, test.n) == (7, 3) and train.y.shape == (7, 1)
+    assert not set(train.x[:, 0]) & set(test.x[:, 0])
+    # 7 / 3 / 2 examples, fraction 0.5: quotas 3.5, 1.5, 1 -> 3 or 4, 1 or 2, 1; total 6.
+    ids = _ids_task([0] * 7 + [1] * 3 + [2] * 2)
+    _, test = ja.split_task(ids, test_fraction=0.5, seed=0)
+    held = np.bincount(test.y, minlength=3)
+    assert test.n == 6 and held[2] == 1 and np.all(np.abs(held - [3.5, 1.5, 1.0]) < 1)
+
+
+def test_split_errors():
+    task = ja.load_task("iris")
+    for bad in (0, 0.0, 1, 1.0, -0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"`test_fraction`: expected a number in \(0, 1\)"):
+            ja.split_task(task, test_fraction=bad)
+    with pytest.raises(TypeError, match=r"`test_fraction`.*str"):
+        ja.split_task(task, test_fraction="0.2")
+    with pytest.raises(TypeError, match=r"`test_fraction`.*bool"):
+        ja.split_task(task, test_fraction=True)
+    with pytest.raises(ValueError, match=r"`seed`"):
+        ja.split_task(task, seed=-1)
+    with pytest.raises(TypeError, match=r"`seed`"):
+        ja.split_task(task, seed=1.5)
+    with pytest.raises(TypeError, match=r"`task`: expected a jaxact Task.*tuple"):
+        ja.split_task((task.x, task.y))
+    # Too few examples per class: a class of one, and a fraction that empties a part.
+    with pytest.raises(ValueError, match=r"`task`: class 2 of 'ids' has 1 example;"):
+        ja.split_task(_ids_task([0, 0, 1, 1, 2]), test_fraction=0.5)
+    with pytest.raises(ValueError, match=r"class '\w+' of 'iris' has 50 examples.*0 in the test"):
+        ja.split_task(task, test_fraction=0.005)
+    with pytest.raises(ValueError, match=r"0 in the training part"):
+        ja.split_task(task, test_fraction=0.995)
+    with pytest.raises(ValueError, match=r"the task of 'sin' has 4 examples"):
+        ja.split_task(ja.load_task("sin", n=4), test_fraction=0.1)
