@@ -32,6 +32,7 @@ REGISTRY: dict[str, str] = {
         "exploding_gradients",
         "signal_propagation",
         "iris_network",
+        "activation_advice",
         "compute_cost",
         "gallery",
     )
@@ -42,6 +43,7 @@ EXCLUSIVE: frozenset[str] = frozenset({"compute_cost"})
 """Experiments that time things: they run after the others, alone on the machine."""
 
 LONGEST_FIRST: tuple[str, ...] = (
+    "activation_advice",
     "piecewise",
     "vanishing_gradients",
     "dying_relu",
