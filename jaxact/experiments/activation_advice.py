@@ -224,8 +224,13 @@ def compare(a: np.ndarray, b: np.ndarray) -> Comparison:
 
 
 def best(acc: dict[str, np.ndarray]) -> str:
-    """The activation with the highest mean test accuracy."""
-    return max(acc, key=lambda a: float(np.mean(acc[a])))
+    """The activation with the highest mean test accuracy (NaN means rank last)."""
+
+    def mean(a: str) -> float:
+        m = float(np.mean(acc[a]))
+        return m if math.isfinite(m) else -math.inf
+
+    return max(acc, key=mean)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -544,10 +549,12 @@ def _figure(by, curve, depths, steps):
         for r, a in enumerate(ACTS):
             for c, d in enumerate(depths):
                 v = 100 * float(np.mean(by[init][d][a]))
+                acc = by[init][d]
+                down = compare(acc[a], acc[best(acc)]).outcome == "worse"
                 ax.text(
                     c,
                     r,
-                    f"{v:.1f}",
+                    f"{v:.1f}{' ↓' if down else ''}",
                     ha="center",
                     va="center",
                     fontsize=8.5,
@@ -558,7 +565,10 @@ def _figure(by, curve, depths, steps):
         ax.set_xlabel(f"hidden layers (width {WIDTH})")
         ax.grid(False)
         title = "default initializer per activation" if init == "default" else f"{init} for all"
-        ax.set_title(f"Test accuracy % (mean of {SEEDS} seeds), {title}")
+        ax.set_title(
+            f"Test accuracy % (mean of {SEEDS} seeds), {title}\n"
+            f"↓: worse than the best at that depth (> {100 * MARGIN:g} point, 95% CI)"
+        )
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
         cb.set_label("test error (log scale)")
     for ax, d in zip(axes[1], (depths[0], depths[-1]), strict=True):
