@@ -25,6 +25,9 @@ options give the same arrays):
 * ``sin`` — one period of sin on [−π, π]; regression.
 * ``spirals`` — two interleaved spirals; binary.
 * ``moons`` — two interleaving half circles; binary.
+* ``checkerboard`` — uniform points on [−1, 1]², labelled by the colour of their square
+  on a 4 × 4 checkerboard; binary. With one hidden layer of 32 units the activations
+  differ here by several points of test accuracy (tanh ahead of relu).
 * ``flowers`` — the 4-row table of the source texts (features x1, x2, x3, labels
   yes → 1, no → 0); binary. Its features stay integer, as in the table.
 * ``iris`` — Fisher's iris data (150 × 4, 50 per species), bundled with the package;
@@ -425,6 +428,27 @@ def _moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Task:
     )
 
 
+def _checkerboard(n: int = 600, cells: int = 4, seed: int = 0) -> Task:
+    n = _min_int("n", n, 4)
+    cells = _min_int("cells", cells, 2)
+    seed = _nonneg_int("seed", seed)
+    x = np.random.default_rng(seed).uniform(-1.0, 1.0, (n, 2))
+    # The square [-1, 1]^2 cut into cells x cells squares, coloured alternately.
+    idx = np.minimum(np.floor((x + 1.0) * (cells / 2.0)), cells - 1).astype(np.int64)
+    y = ((idx[:, 0] + idx[:, 1]) % 2).astype(np.int32)
+    return Task(
+        "checkerboard",
+        x.astype(np.float32),
+        y,
+        "binary",
+        2,
+        f"a {cells} x {cells} checkerboard on [-1, 1]^2, {n} uniform points, label the "
+        f"colour of the square, seed {seed}",
+        feature_names=("x1", "x2"),
+        class_names=("0", "1"),
+    )
+
+
 def _flowers() -> Task:
     x = np.array([[5, 1, 2], [3, 9, 8], [1, 2, 3], [9, 9, 9]], dtype=np.int32)
     y = np.array([1, 0, 1, 0], dtype=np.int32)
@@ -492,6 +516,7 @@ _TASKS: dict[str, Callable[..., Task]] = {
     "sin": _sin,
     "spirals": _spirals,
     "moons": _moons,
+    "checkerboard": _checkerboard,
     "flowers": _flowers,
     "iris": _iris,
     "digits": _digits,
@@ -507,7 +532,8 @@ def task_names() -> list[str]:
     Examples:
       >>> import jaxact as ja
       >>> ja.task_names()
-      ['xor', 'piecewise', 'wiggle', 'sin', 'spirals', 'moons', 'flowers', 'iris', 'digits']
+      ['xor', 'piecewise', 'wiggle', 'sin', 'spirals', 'moons', 'checkerboard', 'flowers',
+       'iris', 'digits']
     """
     return list(_TASKS)
 
@@ -531,6 +557,7 @@ def load_task(name: str, *, standardize: bool = False, **options: Any) -> Task:
       ``seed=0``.
     * ``spirals``: ``n=200``, ``noise=0.05``, ``turns=1.5``, ``seed=0``.
     * ``moons``: ``n=200``, ``noise=0.1``, ``seed=0``.
+    * ``checkerboard``: ``n=600``, ``cells=4`` (squares per side), ``seed=0``.
     * ``flowers``, ``iris``, ``digits``: none.
 
     Args:

@@ -19,6 +19,7 @@ EXPECTED = {
     "sin": ((64, 1), np.float32, "regression", None),
     "spirals": ((200, 2), np.float32, "binary", 2),
     "moons": ((200, 2), np.float32, "binary", 2),
+    "checkerboard": ((600, 2), np.float32, "binary", 2),
     "flowers": ((4, 3), np.int32, "binary", 2),
     "iris": ((150, 4), np.float32, "softmax", 3),
     "digits": ((1797, 64), np.float32, "softmax", 10),
@@ -516,3 +517,25 @@ def test_split_errors():
         ja.split_task(task, test_fraction=0.995)
     with pytest.raises(ValueError, match=r"the task of 'sin' has 4 examples"):
         ja.split_task(ja.load_task("sin", n=4), test_fraction=0.1)
+
+
+# --------------------------------------------------------------------------------------
+# The checkerboard
+# --------------------------------------------------------------------------------------
+
+
+def test_checkerboard_labels_are_the_colour_of_the_square():
+    t = ja.load_task("checkerboard", n=2000, cells=4, seed=5)
+    assert t.x.min() >= -1 and t.x.max() <= 1
+    i = np.floor((t.x.astype(np.float64) + 1) * 2).astype(int)
+    np.testing.assert_array_equal(t.y, (i[:, 0] + i[:, 1]) % 2)
+    assert abs(np.mean(t.y) - 0.5) < 0.05
+    # Independently of the formula: with 2 x 2 cells the colour is "x1, x2 of opposite signs".
+    two = ja.load_task("checkerboard", n=400, cells=2, seed=0)
+    np.testing.assert_array_equal(two.y, ((two.x[:, 0] >= 0) != (two.x[:, 1] >= 0)).astype(int))
+    a, b = ja.load_task("checkerboard", seed=0), ja.load_task("checkerboard", seed=1)
+    assert not np.array_equal(a.x, b.x)
+    with pytest.raises(ValueError, match=r"`cells`: expected an int >= 2, got 1"):
+        ja.load_task("checkerboard", cells=1)
+    with pytest.raises(TypeError, match=r"`cells`"):
+        ja.load_task("checkerboard", cells=2.5)
