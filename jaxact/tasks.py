@@ -26,8 +26,9 @@ options give the same arrays):
 * ``spirals`` — two interleaved spirals; binary.
 * ``moons`` — two interleaving half circles; binary.
 * ``checkerboard`` — uniform points on [−1, 1]², labelled by the colour of their square
-  on a 4 × 4 checkerboard; binary. With one hidden layer of 32 units the activations
-  differ here by several points of test accuracy (tanh ahead of relu).
+  on a 4 × 4 checkerboard; binary. With one hidden layer of 32 units (Adam 1e-2, 1,000
+  full-batch steps) the activations differ here by several points of test accuracy:
+  tanh is 4–8 points ahead of relu on boards drawn with seeds 0–2.
 * ``flowers`` — the 4-row table of the source texts (features x1, x2, x3, labels
   yes → 1, no → 0); binary. Its features stay integer, as in the table.
 * ``iris`` — Fisher's iris data (150 × 4, 50 per species), bundled with the package;

@@ -539,3 +539,32 @@ def test_checkerboard_labels_are_the_colour_of_the_square():
         ja.load_task("checkerboard", cells=1)
     with pytest.raises(TypeError, match=r"`cells`"):
         ja.load_task("checkerboard", cells=2.5)
+
+
+@pytest.mark.slow
+def test_checkerboard_separates_activations():
+    # The claim of the task's description: with one hidden layer of 32 units, tanh tests
+    # several points above relu (measured 4-8 points on boards of seeds 0-2), and a
+    # linear model is at chance.
+    import jax
+    import jax.numpy as jnp
+
+    train, test = ja.split_task(ja.load_task("checkerboard"), seed=0)
+    acts = ["tanh", "relu", "identity"]
+    res = ja.sweep(
+        train, activations=acts, seeds=8, steps=1000, hidden=(32,), learning_rate=1e-2,
+        log_every=1000, progress=False, keep_params=True,
+    )  # fmt: skip
+    xt, yt = jnp.asarray(test.x), jnp.asarray(test.y)
+    acc = {
+        a: float(
+            jnp.mean(
+                jax.vmap(
+                    lambda p, a=a: ja.accuracy(ja.mlp_apply(p, xt, activation=a), yt, "binary")
+                )(res.params[a])
+            )
+        )
+        for a in acts
+    }
+    assert acc["tanh"] - acc["relu"] >= 0.03, acc
+    assert acc["relu"] >= 0.8 and acc["identity"] <= 0.6, acc
