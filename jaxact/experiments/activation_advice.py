@@ -9,7 +9,7 @@ Method: the bundled digits (1,797 images of 8×8 pixels, 10 classes; features in
 split once by :func:`jaxact.split_task` (25% held out, stratified, seed 0: 1,348 train,
 449 test). MLPs with 1, 2, 4 and 8 hidden layers of width 32 (quick: 1 and 8) and a
 softmax output, hidden activation sigmoid, tanh, relu, leaky_relu, elu, gelu, silu or
-identity, trained full-batch with Adam (lr 1e-2) for 300 steps (quick: 150) from 8
+identity, trained full-batch with Adam (lr 1e-2) for 200 steps (quick: 150) from 8
 seeds; one vmapped :func:`jaxact.sweep` per depth and initializer. Two initializations:
 each activation's library default (:func:`jaxact.default_init`: He for the ReLU family,
 Glorot for sigmoid, tanh and the identity) and Glorot for every activation (Keras's
@@ -85,7 +85,7 @@ SOURCE = sources("001", "004")
 METHOD = (
     "Digits (1,348 train / 449 test, stratified), MLPs of width 32 with 1, 2, 4, 8 hidden "
     "layers (quick: 1, 8), 8 hidden activations, softmax output, full-batch Adam (lr 1e-2, "
-    "300 steps; quick 150), 8 seeds, one vmapped sweep per depth and initializer; each "
+    "200 steps; quick 150), 8 seeds, one vmapped sweep per depth and initializer; each "
     "activation's default initializer and Glorot for all; test accuracy per network; A is "
     "worse than B when its mean is lower by > 1 point and the 95% CI of the difference "
     "excludes 0."
@@ -102,7 +102,7 @@ WIDTH = 32
 DEPTHS = (1, 2, 4, 8)
 QUICK_DEPTHS = (1, 8)
 SEEDS = 8
-STEPS = 300
+STEPS = 200
 QUICK_STEPS = 150
 LEARNING_RATE = 1e-2
 TEST_FRACTION = 0.25
