@@ -98,7 +98,7 @@ def fingerprint(quick: bool) -> str:
     h = hashlib.sha256(f"{'quick' if quick else 'full'} jax {jax.__version__}\n".encode())
     root = pathlib.Path(importlib.import_module("jaxact").__file__).parent
     for f in sorted(root.rglob("*")):
-        if f.suffix in (".py", ".csv") and "__pycache__" not in f.parts:
+        if f.suffix in (".py", ".csv", ".gz", ".npz") and "__pycache__" not in f.parts:
             h.update(f"{f.relative_to(root.parent).as_posix()}\n".encode())
             h.update(f.read_bytes())
     return h.hexdigest()
