@@ -16,18 +16,20 @@ On top of it:
 * :func:`make_run` — ``run(key, x, y, hyperparams=None) -> (params, history)``: ``start``
   then ``advance`` over all the steps; pure and not jitted (jit it, or ``vmap`` it over
   keys and hyperparameters).
-* :func:`fit` — validates the data and runs :func:`make_run` as a batch of one run,
-  compiled once per program (see below), returning a :class:`FitResult`.
+* :func:`fit` — validates the data and runs the core over all the steps as a batch of
+  one run (or a block of copies of it), compiled once per program (see below),
+  returning a :class:`FitResult`.
 * :func:`make_train_step` — one jitted optimizer step for any loss, for loops of one's own.
 
 The sweep (:func:`~jaxact.sweep`) runs the same core, ``vmap``-ped over blocks of runs.
 
-**Same run, same bits.** On CPU, XLA compiles a ``vmap``-ped run into kernels whose
-arithmetic per run does not depend on the batch size (measured for batches of 1 to 64,
-float32 and float64: ``tests/test_sweep.py``), while an unbatched program may round
-differently. :func:`fit` therefore runs a batch of one: its result is bit for bit the
-sweep's run with the same key and settings, and a run does not depend on how its steps
-are split into chunks.
+**Same run, same bits.** A ``vmap``-ped run's arithmetic does not depend on which
+other runs share its batch, nor on its place in it, but XLA may compile a batch of
+another size into kernels that round differently (measured on CPU: float64 runs differ
+in the last bit between batches of 1 and 32). The sweep therefore trains fixed blocks
+of runs (:mod:`jaxact.engine`), and :func:`fit` takes a ``block``: with the sweep's
+block it trains a block of copies of the run, bit for bit the sweep's numbers. A run
+does not depend on how its steps are split into chunks either.
 
 **Compiled once per program.** :func:`fit` keeps its compiled programs keyed by what
 they compute: the network, the activation, the loss, the shapes of the data, and the
@@ -46,6 +48,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import hashlib
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -72,6 +75,7 @@ __all__ = [
     "FitResult",
     "OptimizerKey",
     "check_run_size",
+    "compiler_options",
     "fit",
     "logged_steps",
     "make_chunk",
@@ -90,6 +94,25 @@ MAX_STEPS = 2**31 - 1
 #: The most logged values of one metric that a call keeps (runs x logged steps): 2**28
 #: values are 1 GiB in float32 per metric.
 MAX_LOGGED = 2**28
+
+
+# XLA:CPU sends batched matmuls to a library (YNNPACK) that is slower than its own
+# kernels at the sizes of these networks (a 6 x 6 layer, 150 examples, one matrix per
+# run: measured 2x per batched matmul and 1.7x per step of the reference sweep), and
+# whose sums are not those of XLA's own kernels: every program of the core is compiled
+# without it, so that fit and the sweep give the same bits. Per program, not global.
+_CPU_COMPILER_OPTIONS: dict[str, Any] = {"xla_cpu_experimental_ynn_fusion_type": ""}
+
+
+def compiler_options(platform: str) -> dict[str, Any]:
+    """The XLA compiler options of the training core's programs on ``platform``.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> ja.compiler_options("cpu"), ja.compiler_options("gpu")
+      ({'xla_cpu_experimental_ynn_fusion_type': ''}, {})
+    """
+    return dict(_CPU_COMPILER_OPTIONS) if platform == "cpu" else {}
 
 
 def check_run_size(steps: int, log_every: int, runs: int = 1) -> None:
@@ -685,8 +708,8 @@ def make_run(
 
     ``run`` is neither jitted nor validated beyond shapes: the data should come from
     :func:`prepare_data`. ``jax.jit(run)`` trains one model; ``jax.jit(jax.vmap(run,
-    in_axes=(0, None, None)))(keys, x, y)`` trains one per key in one program; on CPU
-    its row i is bit for bit :func:`fit` with ``keys[i]`` (which runs a batch of one).
+    in_axes=(0, None, None)))(keys, x, y)`` trains one per key in one program; its row i
+    is bit for bit :func:`fit` with ``keys[i]`` and ``block=len(keys)``.
 
     Args:
       sizes: layer widths ``(d, ..., k)`` or ``(n_in, n_out)`` pairs.
@@ -950,6 +973,7 @@ class _FitKey:
     x: tuple[tuple[int, ...], str]
     y: tuple[tuple[int, ...], str]
     hyperparams: tuple[tuple[str, str], ...]
+    block: int
 
 
 _FIT_PROGRAMS: collections.OrderedDict[_FitKey, Any] = collections.OrderedDict()
@@ -961,19 +985,33 @@ def _activation_id(activation: Any) -> Any:
     return act.rec.name if act.rec is not None and isinstance(activation, str) else activation
 
 
-def _fit_program(key: _FitKey, run: Callable[..., Any]) -> Any:
-    prog = _FIT_PROGRAMS.pop(key, None)
-    if prog is None:
-        # A batch of one run: bit for bit the sweep's run (see the module docstring).
-        def one(k: Array, x: Array, y: Array, hp: dict[str, Array]) -> Any:
-            params, hist = jax.vmap(run, in_axes=(0, None, None, 0))(k[None], x, y, hp)
-            return jax.tree.map(lambda v: v[0], (params, hist))
+def _fit_programs(key: _FitKey, core: Chunk) -> tuple[Any, Any]:
+    """The jitted ``start`` and ``advance`` of a block of copies of one run (by ``key``).
 
-        prog = jax.jit(one)
-    _FIT_PROGRAMS[key] = prog
+    They are the sweep's two programs on a block of ``key.block`` runs: with the
+    sweep's block, bit for bit its numbers (see the module docstring).
+    """
+    progs = _FIT_PROGRAMS.pop(key, None)
+    if progs is None:
+
+        def start(k: Array, hp: dict[str, Array]) -> Any:
+            keys = jnp.broadcast_to(k, (key.block,))
+            hp = {n: jnp.broadcast_to(v, (key.block,)) for n, v in hp.items()}
+            return jax.vmap(core.start)(keys, hp)
+
+        def advance(carry: Any, x: Array, y: Array) -> Any:
+            out = jax.vmap(lambda c: core.advance(c, (x, y), key.steps))(carry)
+            return jax.tree.map(lambda v: v[0], out)
+
+        options = compiler_options(jax.default_backend())
+        progs = (
+            jax.jit(start, compiler_options=options),
+            jax.jit(advance, compiler_options=options),
+        )
+    _FIT_PROGRAMS[key] = progs
     while len(_FIT_PROGRAMS) > _FIT_PROGRAMS_SIZE:
         _FIT_PROGRAMS.popitem(last=False)
-    return prog
+    return progs
 
 
 def fit(
@@ -991,18 +1029,21 @@ def fit(
     diagnostics: bool = False,
     dtype: Any = jnp.float32,
     learning_rate: float = 1e-2,
+    hyperparams: Mapping[str, float] | None = None,
     precision: str = "highest",
+    block: int = 1,
 ) -> FitResult:
     """Train an MLP full-batch on a data set.
 
     The data are checked (:func:`prepare_data`) and one run of :func:`make_run` is
-    trained as a batch of one: ``params = init_mlp(key, sizes, activation=activation,
-    init=init, dtype=dtype)`` with exactly ``key``, then ``steps`` optimizer steps in a
-    ``lax.scan``. The same key gives bitwise the same result, and the same bits as the
-    run with this key in a :func:`~jaxact.sweep` of the same settings (CPU; see the
-    module docstring). The compiled program is kept: a second call that computes the
-    same thing (an equal optimizer, another key or learning rate of a named optimizer,
-    other data of the same shapes) compiles nothing.
+    trained as a batch of one (or of ``block`` copies): ``params = init_mlp(key,
+    sizes, activation=activation, init=init, dtype=dtype)`` with exactly ``key``, then
+    ``steps`` optimizer steps in a ``lax.scan``. The same key gives bitwise the same
+    result, and with the sweep's ``block`` the same bits as the run with this key in a
+    :func:`~jaxact.sweep` of the same settings (see the module docstring). The
+    compiled program is kept: a second call that computes the same thing (an equal
+    optimizer, another key or learning rate of a named optimizer, other data of the
+    same shapes) compiles nothing.
 
     Args:
       key: a PRNG key, ``jax.random.key(seed)``.
@@ -1023,7 +1064,15 @@ def fit(
       diagnostics: also log per-layer gradient norms and dead/saturated fractions.
       dtype: floating dtype of parameters and computation. Default float32.
       learning_rate: used only when ``optimizer`` is a name. Default 1e-2.
+      hyperparams: optimizer hyperparameters for this run, e.g. ``{"b1": 0.5}`` (for a
+        named optimizer or one from :func:`optax.inject_hyperparams`; see
+        :func:`make_chunk`). Default ``None``.
       precision: matmul precision (see :func:`make_chunk`). Default ``"highest"``.
+      block: train the run in a ``vmap`` over ``block`` copies of it, the layout of a
+        sweep's block. Default 1. With the block of a :func:`~jaxact.sweep` (32 on CPU)
+        the result is bit for bit that sweep's run (what
+        :meth:`~jaxact.SweepResult.replay` does); XLA may round a batch of another size
+        differently (float64 on CPU: in the last bit).
 
     Returns:
       A :class:`FitResult`.
@@ -1047,6 +1096,7 @@ def fit(
     log_every = _validate.positive_int("log_every", log_every)
     check_run_size(steps, log_every)
     precision = _check_precision(precision)
+    block = _validate.positive_int("block", block)
     if isinstance(optimizer, str):
         _validate.choice("optimizer", optimizer.strip().lower(), OPTIMIZERS)
         _validate.positive_float("learning_rate", learning_rate)
@@ -1062,7 +1112,8 @@ def fit(
     )
     tx, opt_key, hp = resolve_optimizer(optimizer, learning_rate, shapes)
     hp_dtypes = _hyperparam_dtypes(tx, shapes)
-    hp_arrays = {k: np.asarray([v], hp_dtypes[k]) for k, v in hp.items()}
+    hp.update(_check_hyperparams(hyperparams, hp_dtypes))
+    hp_arrays = {k: np.asarray(v, hp_dtypes[k]) for k, v in sorted(hp.items())}
     fkey = _FitKey(
         specs=tuple(tuple(s) for s in specs),
         activation=act_id,
@@ -1077,23 +1128,50 @@ def fit(
         x=(x.shape, str(x.dtype)),
         y=(y.shape, str(y.dtype)),
         hyperparams=tuple((k, str(v.dtype)) for k, v in hp_arrays.items()),
+        block=block,
     )
-    run = make_run(
+    core = make_chunk(
         specs,
         activation=activation,
         kind=kind,
         optimizer=tx,
-        steps=steps,
         init=init,
         log_every=log_every,
         diagnostics=diagnostics,
         dtype=dtype,
         precision=precision,
     )
-    params, hist = _fit_program(fkey, run)(key, x, y, hp_arrays)
+    start, advance = _fit_programs(fkey, core)
+    (params, _), hist = advance(start(key, hp_arrays), x, y)
     history = {"step": logged_steps(steps, log_every)}
     history.update({k: np.asarray(v) for k, v in hist.items()})
     return FitResult(params=params, history=history, sizes=specs, kind=kind)
+
+
+def _check_hyperparams(
+    hyperparams: Mapping[str, Any] | None, dtypes: Mapping[str, Any]
+) -> dict[str, float]:
+    if hyperparams is None:
+        return {}
+    if not isinstance(hyperparams, Mapping):
+        raise TypeError(
+            f"`hyperparams`: expected a dict of name -> number, got {type(hyperparams).__name__}"
+        )
+    if not dtypes:
+        raise ValueError(
+            "`hyperparams`: the optimizer must come from optax.inject_hyperparams (or be a "
+            "name) to take hyperparameters per run"
+        )
+    out = {}
+    for k, v in hyperparams.items():
+        if k not in dtypes:
+            raise ValueError(
+                f"`hyperparams`: unknown name {k!r}; the optimizer's are {sorted(dtypes)}"
+            )
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+            raise TypeError(f"`hyperparams[{k!r}]`: expected a finite number, got {v!r}")
+        out[k] = float(v)
+    return out
 
 
 def _hyperparam_dtypes(tx: optax.GradientTransformation, params: Any) -> dict[str, Any]:
