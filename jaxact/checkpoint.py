@@ -150,7 +150,7 @@ def check_leaves(
     """Check that the saved carry of each activation has the shapes of this sweep's."""
     for name, group in leaves.items():
         for j, s in enumerate(group):
-            a = arrays.get(f"carry/{name}/{j}")
+            a = arrays.get(f"carry.{name}.{j}")
             if a is None or a.shape != tuple(s.shape) or a.dtype != s.dtype:
                 raise ValueError(
                     f"`checkpoint`: {str(path)!r} does not match this sweep's state ({name}, "

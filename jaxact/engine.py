@@ -1,14 +1,16 @@
-r"""The sweep engine: compiled programs that train blocks of runs on a mesh of devices.
+r"""The sweep engine: compiled programs that train blocks of runs, one device each.
 
-A sweep's runs of one activation are laid out in **blocks**: each device trains
-``block`` runs at a time (``vmap`` of :func:`~jaxact.make_chunk`'s core over the
-block, inside ``jax.shard_map``), so every device always executes the same per-device
-program, whatever the number of runs, devices or processes. A sweep with more runs
-than ``devices x block`` runs several rounds of the same program; a last round is
-padded with copies of the first run (their results are dropped).
+A sweep's runs of one activation are laid out in **blocks** of ``block`` runs: each
+block is trained by one single-device program (``vmap`` of :func:`~jaxact.make_chunk`'s
+core over the block), and the blocks are dealt to the devices in turn. Every block is
+thus the same computation, compiled the same way, whatever the number of runs, devices
+or processes: a program partitioned over several devices (SPMD) is compiled through
+other XLA passes than a single-device one, which was measured to change the last bit
+of a tanh run between one device and two. A last block is padded with copies of the
+first run (their results are dropped).
 
 Programs are compiled once per :class:`ProgramKey` (what they compute: activation,
-network, loss, optimizer computation, shapes of the data, block, devices, chunk length)
+network, loss, optimizer computation, shapes of the data, block, device, chunk length)
 and kept in memory: a second sweep that needs them compiles nothing. Learning rates and
 other optimizer hyperparameters, seeds and data values are arguments.
 
@@ -33,14 +35,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import Mesh, NamedSharding
-from jax.sharding import PartitionSpec as P
+from jax.sharding import SingleDeviceSharding
 
 from jaxact import train as _train
 
 Array = jax.Array
 
-__all__ = ["ProgramKey", "block_size", "compiled_programs", "fetch", "put"]
+__all__ = ["ProgramKey", "block_size", "compiled_programs", "put"]
 
 #: Runs per device per program on CPU: the fastest block for small networks (per
 #: model-step 23 µs at 8 runs, 14.5 µs at 32, 21 µs at 128 for the 4-6-6-3 network).
@@ -74,8 +75,8 @@ class ProgramKey:
       log_every: the logging period.
       precision: the matmul precision.
       hyperparams: names and dtypes of the per-run optimizer hyperparameters.
-      block: runs per device.
-      devices: the devices of the mesh.
+      block: runs per program.
+      device: the device the program runs on.
       x, y: shapes and dtypes of the data.
     """
 
@@ -89,18 +90,9 @@ class ProgramKey:
     precision: str
     hyperparams: tuple[tuple[str, str], ...]
     block: int
-    devices: tuple[Any, ...]
+    device: Any
     x: tuple[tuple[int, ...], str]
     y: tuple[tuple[int, ...], str]
-
-    @property
-    def runs(self) -> int:
-        """Runs per round: ``block`` on each device."""
-        return self.block * len(self.devices)
-
-    def mesh(self) -> Mesh:
-        """The 1-D mesh ``("runs",)`` of the devices."""
-        return Mesh(np.asarray(self.devices), ("runs",))
 
 
 @dataclasses.dataclass
@@ -108,9 +100,9 @@ class Programs:
     """The compiled programs of one :class:`ProgramKey`.
 
     Attributes:
-      start: ``(seeds, hyperparams) -> carry`` (``seeds`` int32 ``(runs,)``).
+      start: ``(seeds, hyperparams) -> carry`` (``seeds`` int32 ``(block,)``).
       advance: chunk length -> ``(carry, x, y) -> (carry, history)``.
-      carry: the carry's ``jax.ShapeDtypeStruct`` leaves' tree, for one round.
+      carry: the carry's ``jax.ShapeDtypeStruct`` leaves' tree, for one block.
     """
 
     start: Any
@@ -123,19 +115,9 @@ _CACHE_SIZE = 64
 _LOCK = threading.Lock()
 
 
-def put(a: np.ndarray, sharding: NamedSharding) -> Array:
-    """A global array from the host array ``a`` (every process holds all of ``a``)."""
-    a = np.asarray(a)
-    return jax.make_array_from_callback(a.shape, sharding, lambda idx: a[idx])
-
-
-def fetch(a: Array) -> np.ndarray:
-    """A global array as one host array, in every process."""
-    if a.is_fully_addressable:
-        return np.asarray(a)
-    from jax.experimental import multihost_utils
-
-    return np.asarray(multihost_utils.process_allgather(a, tiled=True))
+def put(a: np.ndarray, device: Any) -> Array:
+    """The host array ``a`` on ``device``."""
+    return jax.device_put(np.asarray(a), device)
 
 
 def _core(key: ProgramKey, tx: optax.GradientTransformation) -> _train.Chunk:
@@ -157,15 +139,7 @@ def _start_fn(key: ProgramKey, tx: optax.GradientTransformation) -> Any:
     def start(seeds: Array, hp: dict[str, Array]) -> Any:
         return jax.vmap(lambda s, h: core.start(jax.random.key(s), h))(seeds, hp)
 
-    return jax.jit(
-        jax.shard_map(
-            start,
-            mesh=key.mesh(),
-            in_specs=(P("runs"), P("runs")),
-            out_specs=P("runs"),
-            check_vma=False,
-        )
-    )
+    return jax.jit(start)
 
 
 def _advance_fn(key: ProgramKey, tx: optax.GradientTransformation, n_steps: int) -> Any:
@@ -174,25 +148,16 @@ def _advance_fn(key: ProgramKey, tx: optax.GradientTransformation, n_steps: int)
     def advance(carry: Any, x: Array, y: Array) -> Any:
         return jax.vmap(lambda c: core.advance(c, (x, y), n_steps))(carry)
 
-    mapped = jax.shard_map(
-        advance,
-        mesh=key.mesh(),
-        in_specs=(P("runs"), P(), P()),
-        out_specs=(P("runs"), P("runs")),
-        check_vma=False,
-    )
-    return jax.jit(mapped, donate_argnums=(0,))
+    return jax.jit(advance, donate_argnums=(0,))
 
 
 def _abstract(key: ProgramKey) -> tuple[Any, Any, Any, dict[str, Any]]:
-    mesh = key.mesh()
-    run_sh, rep = NamedSharding(mesh, P("runs")), NamedSharding(mesh, P())
-    x = jax.ShapeDtypeStruct(key.x[0], np.dtype(key.x[1]), sharding=rep)
-    y = jax.ShapeDtypeStruct(key.y[0], np.dtype(key.y[1]), sharding=rep)
-    seeds = jax.ShapeDtypeStruct((key.runs,), np.int32, sharding=run_sh)
+    sh = SingleDeviceSharding(key.device)
+    x = jax.ShapeDtypeStruct(key.x[0], np.dtype(key.x[1]), sharding=sh)
+    y = jax.ShapeDtypeStruct(key.y[0], np.dtype(key.y[1]), sharding=sh)
+    seeds = jax.ShapeDtypeStruct((key.block,), np.int32, sharding=sh)
     hp = {
-        k: jax.ShapeDtypeStruct((key.runs,), np.dtype(d), sharding=run_sh)
-        for k, d in key.hyperparams
+        k: jax.ShapeDtypeStruct((key.block,), np.dtype(d), sharding=sh) for k, d in key.hyperparams
     }
     return x, y, seeds, hp
 
@@ -210,15 +175,13 @@ def _compile(key: ProgramKey, tx: optax.GradientTransformation, what: Any) -> tu
     """
     t0 = time.perf_counter()
     x, y, seeds, hp = _abstract(key)
-    options = _train.compiler_options(key.devices[0].platform)
+    options = _train.compiler_options(key.device.platform)
     if what == "start":
         lowered = _start_fn(key, tx).trace(seeds, hp).lower()
         t1 = time.perf_counter()
         return lowered.compile(compiler_options=options), t1 - t0
     carry = jax.tree.map(
-        lambda s: jax.ShapeDtypeStruct(
-            s.shape, s.dtype, sharding=NamedSharding(key.mesh(), P("runs"))
-        ),
+        lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=SingleDeviceSharding(key.device)),
         carry_shapes(key, tx),
     )
     lowered = _advance_fn(key, tx, what).trace(carry, x, y).lower()

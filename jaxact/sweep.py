@@ -63,8 +63,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import NamedSharding
-from jax.sharding import PartitionSpec as P
 
 from jaxact import _validate
 from jaxact import activations as _acts
@@ -318,9 +316,9 @@ def _check_dtype(dtype: Any) -> Any:
 class _Plan:
     """The layout of a sweep's runs (the same for every activation).
 
-    Runs are ordered grid point (C order) x seed; the slots of round ``r`` are
-    ``r * per_round ... (r + 1) * per_round - 1``; slot ``i`` trains run ``index[i]``
-    (padding slots repeat run 0).
+    Runs are ordered grid point (C order) x seed; slot ``i`` trains run ``index[i]``
+    (padding slots repeat run 0); block ``b`` holds slots ``b * block ... (b + 1) *
+    block - 1`` and runs on ``devices[b % len(devices)]``.
     """
 
     names: list[str]
@@ -343,12 +341,20 @@ class _Plan:
         return math.prod(self.shape) * self.seeds.size
 
     @property
-    def per_round(self) -> int:
-        return self.block * len(self.devices)
+    def n_blocks(self) -> int:
+        return self.index.size // self.block
+
+    def device(self, b: int) -> Any:
+        return self.devices[b % len(self.devices)]
 
     @property
-    def rounds(self) -> int:
-        return self.index.size // self.per_round
+    def local_blocks(self) -> list[int]:
+        me = jax.process_index()
+        return [b for b in range(self.n_blocks) if self.device(b).process_index == me]
+
+    @property
+    def local_devices(self) -> list[Any]:
+        return list(dict.fromkeys(self.device(b) for b in self.local_blocks))
 
     @property
     def logged(self) -> np.ndarray:
@@ -356,6 +362,40 @@ class _Plan:
 
     def slot_seeds(self) -> np.ndarray:
         return np.tile(self.seeds, math.prod(self.shape))[self.index].astype(np.int32)
+
+    def blocks(self, a: np.ndarray) -> dict[int, np.ndarray]:
+        """This process's blocks of ``a`` (indexed by slot)."""
+        return {b: a[b * self.block : (b + 1) * self.block] for b in self.local_blocks}
+
+    def gather(self, per_block: Mapping[int, np.ndarray]) -> np.ndarray:
+        """The real runs' rows from this process's blocks and every other process's."""
+        some = next(iter(per_block.values()), None)
+        if jax.process_count() == 1:
+            return np.concatenate([per_block[b] for b in range(self.n_blocks)])[: self.n_real]
+        from jax.experimental import multihost_utils
+
+        shape, dtype = _agreed_shape(some)
+        full = np.zeros((self.n_blocks, *shape), dtype)
+        for b, v in per_block.items():
+            full[b] = v
+        every = np.asarray(multihost_utils.process_allgather(full))
+        owner = [self.device(b).process_index for b in range(self.n_blocks)]
+        rows = np.stack([every[owner[b], b] for b in range(self.n_blocks)])
+        return rows.reshape(-1, *shape[1:])[: self.n_real]
+
+
+def _agreed_shape(some: np.ndarray | None) -> tuple[tuple[int, ...], Any]:
+    """The shape and dtype of one block's array, known to every process."""
+    from jax.experimental import multihost_utils
+
+    mine = np.zeros(9, np.int64) - 1
+    if some is not None:
+        mine[: some.ndim + 1] = [np.dtype(some.dtype).num, *some.shape]
+    every = np.asarray(multihost_utils.process_allgather(mine))
+    row = every[np.argmax(every[:, 0] >= 0)]
+    num, dims = int(row[0]), [int(d) for d in row[1:] if d >= 0]
+    dtype = next(t for t in np.sctypeDict.values() if np.dtype(t).num == num)
+    return tuple(dims), np.dtype(dtype)
 
 
 def _chunks(steps: int, log_every: int, chunk_steps: int | None) -> list[int]:
@@ -390,10 +430,9 @@ def _plan(
 ) -> _Plan:
     points = np.asarray(list(itertools.product(*grid.values())), dtype=np.float64)
     n_real = points.shape[0] * seeds.size
-    if jax.process_count() == 1:  # no idle blocks: fewer devices for a small sweep
-        devices = devices[: max(1, min(len(devices), -(-n_real // block)))]
-    per_round = block * len(devices)
-    slots = -(-n_real // per_round) * per_round
+    slots = -(-n_real // block) * block
+    if jax.process_count() == 1:  # a small sweep uses no more devices than it has blocks
+        devices = devices[: slots // block]
     index = np.where(np.arange(slots) < n_real, np.arange(slots), 0)
     hp = {}
     for name, dt in sorted(hp_dtypes.items()):
@@ -459,41 +498,30 @@ class _State:
     loss: np.ndarray  # (A, n_real, T)
     accuracy: np.ndarray  # (A, n_real, T)
     finite: np.ndarray  # (A, n_real)
-    carries: dict[str, list[Any]]  # activation -> per round, the carry (global arrays)
+    carries: dict[str, dict[int, Any]]  # activation -> block -> carry (this process's)
+    shapes: dict[str, Any]  # activation -> the carry of a block, as shapes
 
 
-def _run_sharding(plan: _Plan) -> NamedSharding:
-    return NamedSharding(jax.sharding.Mesh(np.asarray(plan.devices), ("runs",)), P("runs"))
-
-
-def _rounds(plan: _Plan, a: np.ndarray) -> list[Array]:
-    """Per round, the slots of ``a`` (indexed by slot) as a global array."""
-    sh = _run_sharding(plan)
-    n = plan.per_round
-    return [_engine.put(a[r * n : (r + 1) * n], sh) for r in range(plan.rounds)]
-
-
-def _fresh(plan: _Plan, progs: Mapping[str, _engine.Programs], dt: Any) -> _State:
-    t = plan.logged.size
-    seeds = _rounds(plan, plan.slot_seeds())
-    hps = (
-        [
-            dict(zip(plan.hp, v, strict=True))
-            for v in zip(*(_rounds(plan, a) for a in plan.hp.values()), strict=True)
-        ]
-        if plan.hp
-        else [{}] * plan.rounds
-    )
-    carries = {
-        a: [progs[a].start(s, h) for s, h in zip(seeds, hps, strict=True)] for a in plan.names
-    }
-    shape = (len(plan.names), plan.n_real, t)
+def _fresh(
+    plan: _Plan, progs: Mapping[tuple[str, Any], _engine.Programs], dt: Any, shapes: Any
+) -> _State:
+    seeds = plan.blocks(plan.slot_seeds())
+    hps = {n: plan.blocks(v) for n, v in plan.hp.items()}
+    carries = {}
+    for a in plan.names:
+        carries[a] = {}
+        for b, s in seeds.items():
+            dev = plan.device(b)
+            hp = {n: _engine.put(v[b], dev) for n, v in hps.items()}
+            carries[a][b] = progs[a, dev].start(_engine.put(s, dev), hp)
+    shape = (len(plan.names), plan.n_real, plan.logged.size)
     return _State(
         done=0,
         loss=np.full(shape, np.nan, dt),
         accuracy=np.full(shape, np.nan, dt),
         finite=np.ones(shape[:2], bool),
         carries=carries,
+        shapes=dict(shapes),
     )
 
 
@@ -501,22 +529,19 @@ def _restored(plan: _Plan, saved: Mapping[str, np.ndarray], carry: Mapping[str, 
     carries = {}
     for a in plan.names:
         leaves, tree = jax.tree.flatten(carry[a])
-        per_leaf = [_rounds(plan, saved[f"carry.{a}.{j}"][plan.index]) for j in range(len(leaves))]
-        carries[a] = [
-            jax.tree.unflatten(tree, [p[r] for p in per_leaf]) for r in range(plan.rounds)
-        ]
+        per_leaf = [plan.blocks(saved[f"carry.{a}.{j}"][plan.index]) for j in range(len(leaves))]
+        carries[a] = {
+            b: jax.tree.unflatten(tree, [_engine.put(p[b], plan.device(b)) for p in per_leaf])
+            for b in plan.local_blocks
+        }
     return _State(
         done=int(saved["done"]),
         loss=saved["loss"],
         accuracy=saved["accuracy"],
         finite=saved["finite"],
         carries=carries,
+        shapes=dict(carry),
     )
-
-
-def _real(plan: _Plan, rounds: Sequence[Array]) -> np.ndarray:
-    """The real runs' rows of a value held per round."""
-    return np.concatenate([_engine.fetch(v) for v in rounds])[: plan.n_real]
 
 
 def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> dict:
@@ -529,10 +554,10 @@ def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> 
         "accuracy": state.accuracy,
         "finite": state.finite,
     }
-    for a, rounds in state.carries.items():
-        per_round = [jax.tree.leaves(c) for c in rounds]
-        for j in range(len(per_round[0])):
-            arrays[f"carry.{a}.{j}"] = _real(plan, [leaves[j] for leaves in per_round])
+    for a, blocks in state.carries.items():
+        for j in range(len(jax.tree.leaves(state.shapes[a]))):
+            per_block = {b: np.asarray(jax.tree.leaves(c)[j]) for b, c in blocks.items()}
+            arrays[f"carry.{a}.{j}"] = plan.gather(per_block)
     return arrays
 
 
@@ -544,8 +569,8 @@ def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> 
 def _train_chunks(
     plan: _Plan,
     state: _State,
-    progs: Mapping[str, _engine.Programs],
-    data: tuple[Array, Array],
+    progs: Mapping[tuple[str, Any], _engine.Programs],
+    data: Mapping[Any, tuple[Array, Array]],
     save: Callable[[_State], None] | None,
     bar: Any,
 ) -> None:
@@ -555,14 +580,18 @@ def _train_chunks(
         if first_step < state.done:
             continue
         out = {}
-        for a in plan.names:  # dispatch every program, then collect
-            res = [progs[a].advance[n](c, *data) for c in state.carries[a]]
-            state.carries[a] = [r[0] for r in res]
-            out[a] = [r[1] for r in res]
+        for a in plan.names:  # dispatch every block's program, then collect
+            out[a] = {}
+            for b, c in state.carries[a].items():
+                dev = plan.device(b)
+                state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
         i0, count = first_step // plan.log_every, -(-n // plan.log_every)
         last = first_step + n == plan.steps
         for g, a in enumerate(plan.names):
-            hist = {k: _real(plan, [h[k] for h in out[a]]) for k in ("loss", "accuracy", "finite")}
+            hist = {
+                k: plan.gather({b: np.asarray(h[k]) for b, h in out[a].items()})
+                for k in ("loss", "accuracy", "finite")
+            }
             state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
             state.accuracy[g, :, i0 : i0 + count] = hist["accuracy"][:, :count]
             if last:
@@ -718,30 +747,28 @@ def sweep(
     config_text, digest = _ckpt.fingerprint(config, s.x, s.y)
     saved = _load(s.checkpoint, config_text, digest)
     finished = saved is not None and int(saved["done"]) == plan.steps
-    keys = {a: _program_key(s, a) for a in plan.names}
-    if finished:  # nothing to train: the carry's shapes, traced, for the checks
-        progs, carry = None, {a: _engine.carry_shapes(k, s.tx) for a, k in keys.items()}
-    else:
+    keys = {(a, d): _program_key(s, a, d) for a in plan.names for d in plan.local_devices}
+    carry = {a: _engine.carry_shapes(_program_key(s, a, plan.devices[0]), s.tx) for a in plan.names}
+    progs = {}
+    if not finished:
         compiled = _engine.compiled_programs(
             {k: s.tx for k in keys.values()},
             plan.chunks,
             announce=_announce if s.progress and s.is_main else None,
             timing=timing,
         )
-        progs = {a: compiled[k] for a, k in keys.items()}
-        carry = {a: p.carry for a, p in progs.items()}
+        progs = {ad: compiled[k] for ad, k in keys.items()}
     t_run = time.perf_counter()
     if saved is not None:
         _ckpt.check_leaves(s.checkpoint, saved, _real_leaves(plan, carry))
         state = _restored(plan, saved, carry)
     else:
-        state = _fresh(plan, progs, s.dtype)
+        state = _fresh(plan, progs, s.dtype, carry)
     save = None if s.checkpoint is None else _saver(s, plan, config_text, digest, timing)
     bar = _bar(plan, state.done) if s.progress and s.is_main else None
     try:
         if not finished:
-            mesh = _run_sharding(plan).mesh
-            xy = tuple(_engine.put(v, NamedSharding(mesh, P())) for v in (s.x, s.y))
+            xy = {d: (_engine.put(s.x, d), _engine.put(s.y, d)) for d in plan.local_devices}
             _train_chunks(plan, state, progs, xy, save, bar)
         params = _final_params(plan, state) if s.keep_params else None
     finally:
@@ -792,11 +819,14 @@ def _real_leaves(plan: _Plan, carry: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 def _final_params(plan: _Plan, state: _State) -> dict[str, Any]:
     out = {}
-    for a, rounds in state.carries.items():
-        params = [c[0] for c in rounds]
-        out[a] = jax.tree.map(
-            lambda *v: _real(plan, v).reshape(*plan.shape, plan.seeds.size, *v[0].shape[1:]),
-            *params,
+    for a, blocks in state.carries.items():
+        leaves, tree = jax.tree.flatten(state.shapes[a][0])
+        gathered = [
+            plan.gather({b: np.asarray(jax.tree.leaves(c[0])[j]) for b, c in blocks.items()})
+            for j in range(len(leaves))
+        ]
+        out[a] = jax.tree.unflatten(
+            tree, [g.reshape(*plan.shape, plan.seeds.size, *g.shape[1:]) for g in gathered]
         )
     return out
 
@@ -936,7 +966,7 @@ def _settings(
     )
 
 
-def _program_key(s: _Settings, activation: str) -> _engine.ProgramKey:
+def _program_key(s: _Settings, activation: str, device: Any) -> _engine.ProgramKey:
     return _engine.ProgramKey(
         activation=activation,
         specs=tuple(tuple(v) for v in s.specs),
@@ -948,7 +978,7 @@ def _program_key(s: _Settings, activation: str) -> _engine.ProgramKey:
         precision=s.precision,
         hyperparams=tuple((k, str(v.dtype)) for k, v in s.plan.hp.items()),
         block=s.plan.block,
-        devices=s.plan.devices,
+        device=device,
         x=(s.x.shape, str(s.x.dtype)),
         y=(s.y.shape, str(s.y.dtype)),
     )
