@@ -1,7 +1,6 @@
-"""The sweep engine of the first version, kept as is to measure the current one against
-(benchmarks/sweep.py). Not part of the library."""
-
 # ruff: noqa
+# The sweep engine of the first version, kept as it was to measure the current engine
+# against it side by side (benchmarks/sweep.py). Not part of the library.
 r"""Sweeps: train activations x hyperparameters x seeds in one compiled program.
 
 :func:`sweep` trains one MLP per (activation, grid point, seed) on the same data and

@@ -37,6 +37,8 @@ import numpy as np
 import optax
 from jax.sharding import SingleDeviceSharding
 
+from jaxact import activations as _acts
+from jaxact import init as _init
 from jaxact import train as _train
 
 Array = jax.Array
@@ -162,6 +164,18 @@ def _abstract(key: ProgramKey) -> tuple[Any, Any, Any, dict[str, Any]]:
     return x, y, seeds, hp
 
 
+def _start_key(key: ProgramKey) -> ProgramKey:
+    """The key of ``key``'s initialization program: activations that agree on the
+    initializer and on their learnable parameters (and defaults) share it, since
+    ``init_mlp`` depends on the activation only through them."""
+    rec = _acts.get(key.activation)
+    how = key.init if key.init is not None else _init.default_init(rec)
+    learnable = tuple((p, float(rec.defaults[p])) for p in rec.learnable)
+    return dataclasses.replace(
+        key, activation=f"init {how!r} {learnable!r}", kind="", log_every=0, precision=""
+    )
+
+
 def carry_shapes(key: ProgramKey, tx: optax.GradientTransformation) -> Any:
     """The carry of one round, as ``jax.ShapeDtypeStruct`` leaves (traced, not compiled)."""
     _, _, seeds, hp = _abstract(key)
@@ -213,14 +227,19 @@ def compiled_programs(
       KeyboardInterrupt: Ctrl-C while waiting; programs not yet started are cancelled.
     """
     lengths = sorted(set(chunk_lengths))
-    jobs = [(k, w) for k in keys for w in ("start", *lengths)]
+    jobs: dict[tuple[ProgramKey, Any], Callable[[], Any]] = {}
+    for k, tx in keys.items():
+        # the initialization, once per class of activations (traced with the first)
+        jobs.setdefault((_start_key(k), "start"), lambda k=k, tx=tx: _compile(k, tx, "start"))
+        for n in lengths:
+            jobs[(k, n)] = lambda k=k, tx=tx, n=n: _compile(k, tx, n)
     with _LOCK:
         missing = [j for j in jobs if j not in _CACHE]
     if missing:
         if announce is not None:
             announce(len(missing))
         t0 = time.perf_counter()
-        results = _run_in_threads([lambda j=j: _compile(j[0], keys[j[0]], j[1]) for j in missing])
+        results = _run_in_threads([jobs[j] for j in missing])
         with _LOCK:
             for j, (r, _) in zip(missing, results, strict=True):
                 _CACHE[j] = r
@@ -229,10 +248,10 @@ def compiled_programs(
             timing["trace"] = timing.get("trace", 0.0) + sum(t for _, t in results)
     out = {}
     with _LOCK:
+        for j in jobs:
+            _CACHE.move_to_end(j)
         for k in keys:
-            for j in [(k, w) for w in ("start", *lengths)]:
-                _CACHE.move_to_end(j)
-            start = _CACHE[(k, "start")]
+            start = _CACHE[(_start_key(k), "start")]
             out[k] = Programs(
                 start=start, advance={n: _CACHE[(k, n)] for n in lengths}, carry=start.out_info
             )

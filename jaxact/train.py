@@ -99,9 +99,18 @@ MAX_LOGGED = 2**28
 # XLA:CPU sends batched matmuls to a library (YNNPACK) that is slower than its own
 # kernels at the sizes of these networks (a 6 x 6 layer, 150 examples, one matrix per
 # run: measured 2x per batched matmul and 1.7x per step of the reference sweep), and
-# whose sums are not those of XLA's own kernels: every program of the core is compiled
-# without it, so that fit and the sweep give the same bits. Per program, not global.
-_CPU_COMPILER_OPTIONS: dict[str, Any] = {"xla_cpu_experimental_ynn_fusion_type": ""}
+# whose sums are not those of XLA's own kernels. LLVM's optimization level 1 compiles
+# the core's programs in a third (initialization) to three quarters (a chunk) of the
+# time of the default level and runs them as fast, and without the concurrency-
+# optimized thunk scheduler a chunk compiles in half the time, runs as fast and gives
+# the same bits (measured on the 4-6-6-3 network, block of 32).
+# Every program of the core is compiled with these options, so that fit and the sweep
+# give the same bits. They are per program, not global.
+_CPU_COMPILER_OPTIONS: dict[str, Any] = {
+    "xla_cpu_experimental_ynn_fusion_type": "",
+    "xla_backend_optimization_level": 1,
+    "xla_cpu_enable_concurrency_optimized_scheduler": False,
+}
 
 
 def compiler_options(platform: str) -> dict[str, Any]:
@@ -109,8 +118,8 @@ def compiler_options(platform: str) -> dict[str, Any]:
 
     Examples:
       >>> import jaxact as ja
-      >>> ja.compiler_options("cpu"), ja.compiler_options("gpu")
-      ({'xla_cpu_experimental_ynn_fusion_type': ''}, {})
+      >>> ja.compiler_options("cpu")["xla_backend_optimization_level"], ja.compiler_options("gpu")
+      (1, {})
     """
     return dict(_CPU_COMPILER_OPTIONS) if platform == "cpu" else {}
 
