@@ -342,7 +342,8 @@ class SweepResult:
                 label = ", ".join(f"{k}={v:g}" for k, v in point.items())
                 ax.set_title(label or f"{m} (mean, 95% CI; {self.seeds.size} seeds)", fontsize=9)
                 ax.grid(alpha=0.3)
-        axes[0, 0].legend(fontsize=8)
+        if axes[0, 0].get_legend_handles_labels()[0]:  # not when every run diverged
+            axes[0, 0].legend(fontsize=8)
         fig.savefig(path, dpi=110)
 
     def _band(self, ax: Any, v: np.ndarray, name: str) -> None:
