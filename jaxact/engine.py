@@ -176,10 +176,22 @@ def _start_key(key: ProgramKey) -> ProgramKey:
     )
 
 
+_SHAPES: dict[ProgramKey, Any] = {}
+
+
 def carry_shapes(key: ProgramKey, tx: optax.GradientTransformation) -> Any:
-    """The carry of one round, as ``jax.ShapeDtypeStruct`` leaves (traced, not compiled)."""
-    _, _, seeds, hp = _abstract(key)
-    return _start_fn(key, tx).eval_shape(seeds, hp)
+    """The carry of one block, as ``jax.ShapeDtypeStruct`` leaves (traced once, not compiled)."""
+    start = _start_key(key)
+    with _LOCK:
+        shapes = _SHAPES.get(start)
+    if shapes is None:
+        _, _, seeds, hp = _abstract(key)
+        shapes = _start_fn(key, tx).eval_shape(seeds, hp)
+        with _LOCK:
+            _SHAPES[start] = shapes
+            while len(_SHAPES) > _CACHE_SIZE:
+                _SHAPES.pop(next(iter(_SHAPES)))
+    return shapes
 
 
 def _compile(key: ProgramKey, tx: optax.GradientTransformation, what: Any) -> tuple[Any, float]:

@@ -574,35 +574,59 @@ def _train_chunks(
     save: Callable[[_State], None] | None,
     bar: Any,
 ) -> None:
-    """Advance every run chunk by chunk from ``state.done`` to the end, in place."""
+    """Advance every run chunk by chunk from ``state.done`` to the end, in place.
+
+    Without a checkpoint, a chunk's programs are dispatched before the previous chunk's
+    metrics are collected, so that the devices never wait for the host.
+    """
     starts = np.cumsum([0, *plan.chunks])
-    for first_step, n in zip(starts[:-1], plan.chunks, strict=True):
-        if first_step < state.done:
-            continue
+    todo = [(int(f), n) for f, n in zip(starts[:-1], plan.chunks, strict=True) if f >= state.done]
+    pending = None
+    for first_step, n in todo:
         out = {}
-        for a in plan.names:  # dispatch every block's program, then collect
+        for a in plan.names:  # dispatch every block's program
             out[a] = {}
             for b, c in state.carries[a].items():
                 dev = plan.device(b)
                 state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
-        i0, count = first_step // plan.log_every, -(-n // plan.log_every)
-        last = first_step + n == plan.steps
-        for g, a in enumerate(plan.names):
-            hist = {
-                k: plan.gather({b: np.asarray(h[k]) for b, h in out[a].items()})
-                for k in ("loss", "accuracy", "finite")
-            }
-            state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
-            state.accuracy[g, :, i0 : i0 + count] = hist["accuracy"][:, :count]
-            if last:
-                state.loss[g, :, -1] = hist["loss"][:, -1]
-                state.accuracy[g, :, -1] = hist["accuracy"][:, -1]
-                state.finite[g] = hist["finite"][:, -1]
-        state.done = int(first_step + n)
-        if save is not None:
-            save(state)
-        if bar is not None:
-            bar.update(n)
+        if pending is not None:
+            _collect(plan, state, *pending, save, bar)
+        pending = (first_step, n, out)
+        if save is not None:  # the checkpoint needs this chunk's carries before the next
+            _collect(plan, state, *pending, save, bar)
+            pending = None
+    if pending is not None:
+        _collect(plan, state, *pending, save, bar)
+
+
+def _collect(
+    plan: _Plan,
+    state: _State,
+    first_step: int,
+    n: int,
+    out: Mapping[str, Mapping[int, Any]],
+    save: Callable[[_State], None] | None,
+    bar: Any,
+) -> None:
+    """Record one chunk's metrics (fetched from every block), then save and report."""
+    i0, count = first_step // plan.log_every, -(-n // plan.log_every)
+    last = first_step + n == plan.steps
+    for g, a in enumerate(plan.names):
+        hist = {
+            k: plan.gather({b: np.asarray(h[k]) for b, h in out[a].items()})
+            for k in ("loss", "accuracy", "finite")
+        }
+        state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
+        state.accuracy[g, :, i0 : i0 + count] = hist["accuracy"][:, :count]
+        if last:
+            state.loss[g, :, -1] = hist["loss"][:, -1]
+            state.accuracy[g, :, -1] = hist["accuracy"][:, -1]
+            state.finite[g] = hist["finite"][:, -1]
+    state.done = first_step + n
+    if save is not None:
+        save(state)
+    if bar is not None:
+        bar.update(n)
 
 
 def _load(ckpt: Path | None, config_text: str, digest: str) -> dict[str, np.ndarray] | None:

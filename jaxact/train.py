@@ -571,7 +571,8 @@ def make_chunk(
     Returns:
       A :class:`Chunk`. ``advance``'s ``history`` is a dict of arrays with leading axis
       ``T = ceil(n_steps / log_every) + 1``: ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)``
-      (NaN for regression), ``"finite"`` ``(T,)`` bool (every parameter finite); with
+      (NaN for regression), ``"finite"`` ``(T,)`` bool (the loss is finite, and at the
+      last entry every parameter too); with
       ``diagnostics``, ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)`` and
       ``"saturated"`` ``(T, L-1)``.
 
@@ -631,11 +632,10 @@ def make_chunk(
         grad_fn = jax.value_and_grad(objective, has_aux=True)
 
         def measure(params: Any, loss: Array, logits: Array, grads: Any) -> dict[str, Array]:
-            finite = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(params)]
             m = {
                 "loss": loss,
                 "accuracy": _losses.accuracy(logits, y, kind),
-                "finite": jnp.all(jnp.stack(finite)),
+                "finite": jnp.isfinite(loss),
             }
             if diagnostics:
                 m["grad_norm"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g["w"]))) for g in grads])
@@ -665,6 +665,8 @@ def make_chunk(
             state = (carry, jnp.zeros((), jnp.int32), hist0)
             (carry, _, hist), _ = jax.lax.scan(step, state, None, length=n)
             last, _ = evaluate(carry[0])
+            leaves = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(carry[0])]
+            last["finite"] = last["finite"] & jnp.all(jnp.stack(leaves))
         hist = {a: h.at[n_log - 1].set(last[a]) for a, h in hist.items()}
         return carry, hist
 
@@ -943,7 +945,8 @@ class FitResult:
       params: the final parameters (a pytree as from :func:`~jaxact.init_mlp`).
       history: NumPy arrays over the logged steps: ``"step"`` ``(T,)`` (see
         :func:`logged_steps`), ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)`` (NaN for
-        regression), ``"finite"`` ``(T,)`` and, with ``diagnostics=True``,
+        regression), ``"finite"`` ``(T,)`` (the loss is finite; at the last entry every
+        parameter too) and, with ``diagnostics=True``,
         ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``.
       sizes: the layer specs ``[(n_in, n_out), ...]``.
       kind: the loss kind.
