@@ -387,8 +387,8 @@ class SweepResult:
           >>> one = res.replay("tanh", 2)
           >>> bool(np.array_equal(one.history["loss"], res.loss[1, 2]))
           True
-          >>> one.history["grad_norm"].shape  # (logged steps, layers)
-          (3, 2)
+          >>> one.history["grad_norm"].shape  # (logged steps, layers of 2-6-6-1)
+          (3, 3)
         """
         if self.fit_settings is None:
             raise ValueError("`replay`: this result holds no fit settings (not made by sweep)")
