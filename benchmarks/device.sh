@@ -50,7 +50,7 @@ def peak() -> str:
 def run(seeds: int, steps: int, label: str) -> None:
     kw = dict(activations=acts, seeds=seeds, steps=steps, log_every=10, progress=False)
     t = time.perf_counter()
-    r = ja.sweep(task, **kw)
+    compile_s = ja.sweep(task, **kw).timing["compile"]
     cold = time.perf_counter() - t
     t = time.perf_counter()
     r = ja.sweep(task, **kw)
@@ -60,7 +60,7 @@ def run(seeds: int, steps: int, label: str) -> None:
         f"{label}: {len(acts)} x {seeds} runs x {steps} steps on {r.config['devices']} "
         f"(block {r.config['block']}): cold {cold:.2f} s ({n / cold:,.0f} model-steps/s), "
         f"warm {warm:.2f} s ({n / warm:,.0f} model-steps/s), compile "
-        f"{r.timing['compile']:.2f} s; {peak()}; diverged {int(r.diverged.sum())}, "
+        f"{compile_s:.2f} s; {peak()}; diverged {int(r.diverged.sum())}, "
         f"mean final loss {np.nanmean(np.where(r.diverged, np.nan, r.loss[..., -1])):.4f}",
         flush=True,
     )
