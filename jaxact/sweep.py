@@ -611,9 +611,10 @@ def _collect(
     """Record one chunk's metrics (fetched from every block), then save and report."""
     i0, count = first_step // plan.log_every, -(-n // plan.log_every)
     last = first_step + n == plan.steps
+    host = jax.device_get(out)  # every block's metrics in one transfer
     for g, a in enumerate(plan.names):
         hist = {
-            k: plan.gather({b: np.asarray(h[k]) for b, h in out[a].items()})
+            k: plan.gather({b: np.asarray(h[k]) for b, h in host[a].items()})
             for k in ("loss", "accuracy", "finite")
         }
         state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
