@@ -99,29 +99,39 @@ MAX_LOGGED = 2**28
 # XLA:CPU sends batched matmuls to a library (YNNPACK) that is slower than its own
 # kernels at the sizes of these networks (a 6 x 6 layer, 150 examples, one matrix per
 # run: measured 2x per batched matmul and 1.7x per step of the reference sweep), and
-# whose sums are not those of XLA's own kernels. LLVM's optimization level 1 compiles
-# the core's programs in a third (initialization) to three quarters (a chunk) of the
-# time of the default level and runs them as fast, and without the concurrency-
-# optimized thunk scheduler a chunk compiles in half the time, runs as fast and gives
-# the same bits (measured on the 4-6-6-3 network, block of 32).
-# Every program of the core is compiled with these options, so that fit and the sweep
-# give the same bits. They are per program, not global.
+# whose sums are not those of XLA's own kernels; without the concurrency-optimized thunk
+# scheduler a chunk compiles in half the time, runs as fast and gives the same bits.
+# The initialization runs once: LLVM's optimization level 1 compiles it in a third of
+# the time, to the same bits (a chunk would run 5% slower). Measured on the 4-6-6-3
+# network, blocks of 32. Every program of the core is compiled with these options, so
+# that fit and the sweep give the same bits; they are per program, not global.
 _CPU_COMPILER_OPTIONS: dict[str, Any] = {
     "xla_cpu_experimental_ynn_fusion_type": "",
-    "xla_backend_optimization_level": 1,
     "xla_cpu_enable_concurrency_optimized_scheduler": False,
 }
+_CPU_START_OPTIONS: dict[str, Any] = {"xla_backend_optimization_level": 1}
 
 
-def compiler_options(platform: str) -> dict[str, Any]:
+def compiler_options(platform: str, *, start: bool = False) -> dict[str, Any]:
     """The XLA compiler options of the training core's programs on ``platform``.
+
+    Args:
+      platform: ``"cpu"``, ``"gpu"``, ``"tpu"`` ...
+      start: the options of the initialization program (``start``) rather than of the
+        training steps (``advance``). Default ``False``.
+
+    Returns:
+      A dict for ``jax.jit(..., compiler_options=...)`` (empty off CPU).
 
     Examples:
       >>> import jaxact as ja
-      >>> ja.compiler_options("cpu")["xla_backend_optimization_level"], ja.compiler_options("gpu")
-      (1, {})
+      >>> len(ja.compiler_options("cpu")), ja.compiler_options("cpu", start=True)[
+      ...     "xla_backend_optimization_level"], ja.compiler_options("gpu")
+      (2, 1, {})
     """
-    return dict(_CPU_COMPILER_OPTIONS) if platform == "cpu" else {}
+    if platform != "cpu":
+        return {}
+    return {**_CPU_COMPILER_OPTIONS, **(_CPU_START_OPTIONS if start else {})}
 
 
 def check_run_size(steps: int, log_every: int, runs: int = 1) -> None:
@@ -1015,10 +1025,10 @@ def _fit_programs(key: _FitKey, core: Chunk) -> tuple[Any, Any]:
             out = jax.vmap(lambda c: core.advance(c, (x, y), key.steps))(carry)
             return jax.tree.map(lambda v: v[0], out)
 
-        options = compiler_options(jax.default_backend())
+        platform = jax.default_backend()
         progs = (
-            jax.jit(start, compiler_options=options),
-            jax.jit(advance, compiler_options=options),
+            jax.jit(start, compiler_options=compiler_options(platform, start=True)),
+            jax.jit(advance, compiler_options=compiler_options(platform)),
         )
     _FIT_PROGRAMS[key] = progs
     while len(_FIT_PROGRAMS) > _FIT_PROGRAMS_SIZE:
