@@ -47,8 +47,10 @@ import numpy as np
 import optax
 
 import jaxact as ja
+from jaxact import engine
 
-sweep_module = sys.modules["jaxact.sweep"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _engine_v1 as engine_v1
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu"]
 SEEDS, STEPS, LR, LOG_EVERY = 32, 500, 1e-2, 10
@@ -313,7 +315,7 @@ def bench_grouping_vs_switch(task: Any, kind: str, specs: Any, seeds: int, steps
     all_keys = jnp.concatenate([keys] * len(ACTIVATIONS))
     idx = jnp.repeat(jnp.arange(len(ACTIVATIONS), dtype=jnp.int32), seeds)
     out = {}
-    options = sweep_module._CPU_COMPILER_OPTIONS if jax.default_backend() == "cpu" else {}
+    options = ja.compiler_options(jax.default_backend())
     for name, f, args in (("grouped", grouped, (keys,)), ("switch", switched, (all_keys, idx))):
         lowered = jax.jit(f).lower(*args)
         c = time.process_time()
@@ -340,8 +342,8 @@ def bench_scaling(task: Any, sizes: list[tuple[int, tuple[int, ...]]], steps: in
             progress=False,
         )
         cold = ja.sweep(task, **kw)
-        progs = next(reversed(sweep_module._PROGRAM_CACHE.values()))
-        mem = progs.advance.memory_analysis()
+        last = [v for (_, what), v in engine._CACHE.items() if what != "start"][-1]
+        mem = last.memory_analysis()
         wall, cpu = best_of(lambda kw=kw: ja.sweep(task, **kw), 2)
         specs = cold.sizes
         n = len(ACTIVATIONS) * seeds * steps
@@ -447,6 +449,125 @@ def bench_devices(counts: list[int], steps: int, repeat: int) -> dict[int, dict]
 
 
 # --------------------------------------------------------------------------------------
+# The engine's figures, side by side
+# --------------------------------------------------------------------------------------
+
+
+def bench_engines(task: Any, x: Any, y: Any, specs: Any, steps: int, repeat: int) -> dict:
+    """Warm reference sweep: this engine, the first engine (benchmarks/_engine_v1.py) and
+    batched PyTorch, interleaved, best of ``repeat``; then a second in-process sweep with
+    a fresh ``optax.adam(1e-2)`` and another seed count, for both engines."""
+    args = dict(activations=ACTIVATIONS, seeds=SEEDS, steps=steps, log_every=LOG_EVERY,
+                progress=False)  # fmt: skip
+    out: dict[str, Any] = {}
+    for name, fn in (("v2", ja.sweep), ("v1", engine_v1.sweep)):
+        w = time.perf_counter()
+        fn(task, optimizer=optax.adam(LR), **args)
+        out[f"{name}_cold"] = time.perf_counter() - w
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    best: dict[str, float] = {"v2": np.inf, "v1": np.inf, "torch": np.inf}
+    fresh: dict[str, float] = {"v2": np.inf, "v1": np.inf}
+    for r in range(repeat):
+        for name, fn in (("v2", ja.sweep), ("v1", engine_v1.sweep)):
+            tx = optax.adam(LR)
+            fn(task, optimizer=tx, **args)  # warm: compiled above or by the last round
+            w = time.perf_counter()
+            fn(task, optimizer=tx, **args)
+            best[name] = min(best[name], time.perf_counter() - w)
+            # a second sweep: a fresh optax.adam(1e-2), another number of seeds
+            w = time.perf_counter()
+            fn(task, optimizer=optax.adam(LR), **{**args, "seeds": SEEDS - 8 - 4 * r})
+            fresh[name] = min(fresh[name], time.perf_counter() - w)
+        if torch is not None:
+            for threads in sorted({1, os.cpu_count() or 1}):
+                torch.set_num_threads(threads)
+                t = bench_torch_bmm(x, y, specs, SEEDS, steps)["per_model_step"]
+                best["torch"] = min(best["torch"], t * len(ACTIVATIONS) * SEEDS * steps)
+    out["warm"] = best
+    for name in ("v2", "v1"):
+        out[f"{name}_fresh_optimizer"] = fresh[name]
+    out["model_steps"] = len(ACTIVATIONS) * SEEDS * steps
+    return out
+
+
+def bench_command(steps: int) -> dict[str, float]:
+    """Wall time of ``jaxact sweep --task iris --activations relu,tanh --seeds 8 --steps 500
+    --out D`` in new processes: the first ever (an empty compilation cache) and the next."""
+    import tempfile
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JAX_", "XLA_"))}
+        env["JAXACT_COMPILE_CACHE"] = str(Path(tmp) / "xla")
+        for name in ("first", "second"):
+            cmd = [sys.executable, "-m", "jaxact", "sweep", "--task", "iris", "--activations",
+                   "relu,tanh", "--seeds", "8", "--steps", str(steps), "--out",
+                   str(Path(tmp) / name), "--no-progress"]  # fmt: skip
+            w = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+            out[name] = time.perf_counter() - w
+            if p.returncode != 0:
+                raise RuntimeError(f"jaxact sweep failed:\n{p.stderr[-3000:]}")
+            out[f"{name}_timing"] = p.stdout.strip().splitlines()[-2]
+    return out
+
+
+def report_engines(out: Any, task: Any, x: Any, y: Any, specs: Any, steps: int, repeat: int):
+    eng = bench_engines(task, x, y, specs, steps, repeat)
+    cmd = bench_command(steps)
+    n = eng["model_steps"]
+    w = eng["warm"]
+    out("## This engine against the first one and PyTorch (side by side, one process)\n")
+    out(f"Reference sweep, `optax.adam({LR})` objects, best of {repeat} interleaved rounds "
+        "(each round: this engine, the first engine, PyTorch).\n")  # fmt: skip
+    out("| contender | warm wall (s) | model-steps/s | this engine is |")
+    out("|---|---:|---:|---:|")
+    names = {"v2": "jaxact.sweep (this engine)", "v1": "first engine (_engine_v1.py)",
+             "torch": "PyTorch batched (bmm), best of 1 and all threads"}  # fmt: skip
+    for k, label in names.items():
+        if np.isfinite(w[k]):
+            out(f"| {label} | {w[k]:.3f} | {n / w[k]:,.0f} | {w[k] / w['v2']:.2f}x |")
+    out("")
+    out("| figure | this engine | first engine | target |")
+    out("|---|---:|---:|---|")
+    out(f"| cold (first call, compile included), s | {eng['v2_cold']:.2f} | "
+        f"{eng['v1_cold']:.2f} | |")  # fmt: skip
+    for k in ("v2", "v1"):
+        eng[f"{k}_ratio"] = eng[f"{k}_fresh_optimizer"] / w[k]
+    out(
+        f"| second sweep, fresh `optax.adam({LR})`, {SEEDS - 8} seeds, s | "
+        f"{eng['v2_fresh_optimizer']:.2f} ({eng['v2_ratio']:.2f}x warm) | "
+        f"{eng['v1_fresh_optimizer']:.2f} ({eng['v1_ratio']:.2f}x warm) | <= 1.2x warm |"
+    )
+    out(f"| warm vs the first engine | {w['v1'] / w['v2']:.2f}x | 1x | >= 1.0x |")
+    if np.isfinite(w["torch"]):
+        out(
+            f"| warm vs PyTorch bmm | {w['torch'] / w['v2']:.2f}x | "
+            f"{w['torch'] / w['v1']:.2f}x | >= 5x |"
+        )
+    out("")
+    out(
+        f"`jaxact sweep --task iris --activations relu,tanh --seeds 8 --steps {steps} --out D`,"
+        " new processes, wall time (s):\n"
+    )
+    out("| invocation | wall (s) | target | the command's own timing line |")
+    out("|---|---:|---:|---|")
+    out(
+        f"| first ever (empty compilation cache) | {cmd['first']:.2f} | <= 9 | "
+        f"{cmd['first_timing']} |"
+    )
+    out(
+        f"| second (new process, same cache) | {cmd['second']:.2f} | <= 4 | "
+        f"{cmd['second_timing']} |"
+    )
+    out("")
+    return eng, cmd
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 
@@ -457,6 +578,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", metavar="PATH", help="also write a markdown report here")
     ap.add_argument("--child-devices", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-cold", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--engines",
+        action="store_true",
+        help="only the side-by-side figures of the engines and the command (a few minutes)",
+    )
     ap.add_argument("--steps", type=int, default=STEPS, help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -482,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(s)
 
     cmd = "python benchmarks/sweep.py" + (" --quick" if quick else "")
+    cmd += " --engines" if args.engines else ""
     out(f"# jaxact sweep benchmark{' (quick)' if quick else ''}\n")
     out(f"command: `{cmd}`  ")
     out(
@@ -496,6 +623,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(ACTIVATIONS) * SEEDS * steps:,} model-steps\n"
     )
 
+    if args.engines:
+        report_engines(out, task, x, y, specs, steps, repeat)
+        if args.report:
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
+
     # jaxact.sweep first (so that "cold" is the first compile of this shape).
     sw = bench_sweep(task, SEEDS, steps, repeat)
     n_total = sw["model_steps"]
@@ -508,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     naive = bench_naive(x, y, kind, specs, steps)
     scan = bench_scan(task, kind, specs, SEEDS if not quick else 4, steps)
     scan_opt = bench_scan(
-        task, kind, specs, SEEDS if not quick else 4, steps, sweep_module._CPU_COMPILER_OPTIONS
+        task, kind, specs, SEEDS if not quick else 4, steps, ja.compiler_options("cpu")
     )
     torch_rows: list[tuple[int, dict, dict]] = []
     try:

@@ -73,7 +73,14 @@ def _positive_float(text: str) -> float:
 
 
 def _int_list(text: str) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
     parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive ints such as 6,6 (or 'none' for no hidden "
+            f"layer), got {text!r}"
+        )
     try:
         out = tuple(int(p) for p in parts)
     except ValueError:
@@ -385,7 +392,53 @@ def _load_data(args: argparse.Namespace) -> Any:
     return ja.load_task(args.task, standardize=args.standardize, **options)
 
 
+def _compile_cache(option: str | None) -> str | None:
+    """Turn on JAX's persistent compilation cache; return its folder (``None``: off).
+
+    ``--compile-cache`` wins, then ``JAXACT_COMPILE_CACHE``, then JAX's own
+    ``JAX_COMPILATION_CACHE_DIR``; by default ``$XDG_CACHE_HOME/jaxact/xla`` (or
+    ``~/.cache/jaxact/xla``). ``off`` turns it off. Every program is cached, however
+    small or quick to compile.
+    """
+    import jax
+
+    value = option if option is not None else os.environ.get("JAXACT_COMPILE_CACHE")
+    if value is None:
+        value = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+    if value is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        value = os.path.join(base, "jaxact", "xla")
+    if value.strip().lower() == "off":
+        return None
+    folder = Path(value).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"`--compile-cache`: {str(folder)!r} is a file, expected a folder or off")
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return str(folder)
+
+
+def _check_out(out: Path) -> None:
+    """The output folder: created if missing, and writable (errors name ``--out``)."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"`--out`: {str(out)!r} exists and is not a folder")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"`--out`: {str(parent)!r} is a file, so {str(out)!r} cannot be made")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".jaxact-probe.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UserError(f"`--out`: cannot write in {str(out)!r} ({e.strerror or e})") from None
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    _compile_cache(args.compile_cache)
     import jaxact as ja
 
     if args.cpu_devices is not None:
@@ -394,10 +447,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         except RuntimeError as e:
             raise UserError(f"`--cpu-devices`: {e}") from None
     elif "JAX_NUM_CPU_DEVICES" not in os.environ:
-        # Default: one virtual device per core, so that every core trains (the reference
-        # sweep runs 2.2x faster on 2 cores; benchmarks/RESULTS.md). Where JAX's backend
-        # already runs (the command called from Python), its devices stay as they are;
-        # the header line says how many the sweep uses.
+        # Default: one virtual device per core, so that every core trains (the numbers
+        # do not depend on it). Where JAX's backend already runs (the command called
+        # from Python), its devices stay as they are; the header line says how many.
         with contextlib.suppress(RuntimeError):
             ja.use_cpu_devices()
     if isinstance(args.devices, int):
@@ -412,14 +464,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 f"`--devices`: asked for {args.devices}, JAX sees {len(have)} "
                 f"{have[0].platform} device(s){hint}"
             )
+    try:
+        ja.check_run_size(args.steps, args.log_every)
+    except ValueError as e:
+        raise UserError(str(e).replace("`steps`", "`--steps`", 1)) from None
     task = _load_data(args)
     acts = [ja.get(a).name for a in args.activations]
     if len(set(acts)) != len(acts):
         raise UserError(f"`--activations`: each activation once, got {', '.join(args.activations)}")
     out = Path(args.out) if args.out else Path(f"sweep-{task.name}")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"`--out`: {str(out)!r} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    _check_out(out)
     sizes = task.sizes(args.hidden)
     grid = dict(args.grid) if args.grid else None
     grid_text = "".join(
@@ -453,16 +507,24 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
     except KeyboardInterrupt:
+        # Programs still compiling finish in their threads before the process exits.
         again = f"resume from {checkpoint}" if checkpoint.exists() else "start again"
         print(f"\n{PROG}: interrupted; run the same command again to {again}", file=sys.stderr)
         return 130
     summary = result.summary()
     _print_summary(summary)
-    files = [out / "summary.csv", out / "sweep.csv", out / "sweep.json", out / "sweep.png"]
+    files = [
+        out / "summary.csv",
+        out / "sweep.csv",
+        out / "final.csv",
+        out / "sweep.json",
+        out / "sweep.png",
+    ]
     result.to_csv(files[0], table="summary")
     result.to_csv(files[1])
-    result.to_json(files[2])
-    result.plot(files[3])
+    result.to_csv(files[2], table="final")
+    result.to_json(files[3])
+    result.plot(files[4])
     timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timing.items())
     print(f"\ntiming: {timing}")
     print("wrote: " + ", ".join(str(f) for f in files))
@@ -597,7 +659,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--lr", type=_positive_float, default=1e-2, help="learning rate (1e-2)")
     s.add_argument("--optimizer", default="adam", help="an optax optimizer (default: adam)")
     s.add_argument(
-        "--hidden", type=_int_list, default=(6, 6), metavar="W,W,...", help="hidden widths (6,6)"
+        "--hidden",
+        type=_int_list,
+        default=(6, 6),
+        metavar="W,W,...",
+        help="hidden widths (6,6); 'none' for no hidden layer",
     )
     s.add_argument(
         "--grid",
@@ -621,6 +687,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", metavar="DIR", help="output folder (default: sweep-TASK)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument(
+        "--compile-cache",
+        metavar="DIR|off",
+        help="JAX's persistent compilation cache, so that a second run loads its programs "
+        "(default: JAXACT_COMPILE_CACHE, else ~/.cache/jaxact/xla; 'off' turns it off)",
+    )
     s.set_defaults(run=_cmd_sweep)
 
     s = sub.add_parser(

@@ -1,62 +1,59 @@
-r"""Sweeps: train activations x hyperparameters x seeds in one compiled program.
+r"""Sweeps: train activations x hyperparameters x seeds, the same bits on any layout.
 
 :func:`sweep` trains one MLP per (activation, grid point, seed) on the same data and
-returns a :class:`SweepResult`: loss and accuracy as arrays with dims ``(activation,
-*grid axes, seed, log step)``, divergence flags, summaries across seeds with 95%
-confidence intervals, and CSV / JSON / plot export.
+returns a :class:`~jaxact.SweepResult`: loss and accuracy as arrays with dims
+``(activation, *grid axes, seed, log step)``, divergence flags, summaries across seeds
+with 95% confidence intervals, CSV / JSON / plot export, and :meth:`~jaxact.SweepResult.
+replay` of any one run.
 
-How the work is laid out:
+The work is laid out by the engine (:mod:`jaxact.engine`): the runs of each activation
+are trained in blocks of a fixed number of runs per device, by one compiled program per
+activation and chunk length, the run axis spread over a mesh of devices. :func:`sweep`
+only arranges the runs, checkpoints and reports.
 
-* **One program per sweep shape.** The runs of each activation form a group; every
-  group is ``vmap``-ped over its runs, and all groups advance together inside one
-  ``jit``, in a loop over the steps of a chunk; the loss and accuracy are recorded on
-  the device at the logged steps, and only they leave it between chunks. A second
-  sweep of the same shape reuses the compiled program (a cache of the last 8): it
-  neither traces nor compiles. Grouping beats a vmapped ``lax.switch`` over the
-  activations, which evaluates every branch for every run (measured 4x slower on CPU
-  for the reference sweep; ``benchmarks/sweep.py``).
-* **Same run, same result.** A run's key is ``jax.random.key(seed)`` and nothing
-  else, its initial parameters are ``init_mlp(key, ...)`` and its steps are those of
-  :func:`~jaxact.make_run`: an (activation, grid point, seed) run gives the same
-  numbers bit for bit in every sweep of the same shape (and after a resume), and the
-  same numbers to rounding in a sweep of another shape and in ``fit(jax.random.key(seed),
-  ...)``: XLA compiles a batch of another size, or a single run, into kernels that
-  may add in another order (a few units in the last place per step).
-* **Devices.** The run axis is split over a 1-D mesh of the devices, padded to a
-  multiple of the device count with copies of the first run (their results are
-  dropped); the training program is partitioned along it by XLA (the runs never
-  communicate) and the initialization runs per device under ``jax.shard_map``. The same
-  code runs on CPU, GPU and TPU. On a CPU, :func:`use_cpu_devices` (or
-  ``JAX_NUM_CPU_DEVICES=n`` in the environment) makes several virtual devices, so that
-  the runs advance on several cores at once.
+* **Same run, same bits.** A run's key is ``jax.random.key(seed)`` and nothing else,
+  its steps are those of :func:`~jaxact.make_chunk`, and every device runs the same
+  per-device program: on one backend, an (activation, grid point, seed) run gives the
+  same numbers bit for bit whatever else is in the sweep (other seeds, their order,
+  other activations, other grid points), on any number of devices and processes,
+  after a resume on another device count, and alone (:func:`~jaxact.fit`,
+  :meth:`~jaxact.SweepResult.replay`). What can change the numbers is in the
+  checkpoint's fingerprint: the block size, the platform, the matmul precision, and
+  the settings.
+* **Compiled once.** Programs are kept by what they compute (:class:`~jaxact.engine.
+  ProgramKey`): a second sweep with an equal optimizer (a new ``optax.adam(1e-2)``),
+  another learning rate or grid values, another number or list of seeds, or some of
+  the activations already compiled, compiles nothing. Before compiling, the sweep says
+  how many programs it compiles.
+* **Devices.** ``devices="auto"`` uses every device JAX sees (across processes); on a
+  CPU, :func:`use_cpu_devices` (or ``JAX_NUM_CPU_DEVICES=n``) makes several virtual
+  devices so that the runs advance on several cores. A sweep with fewer runs than one
+  block per device uses fewer devices (one process only).
 * **Multi-host.** In every process call ``jax.distributed.initialize(coordinator,
   num_processes, process_id)`` (on CPU first ``jax.config.update(
   "jax_cpu_collectives_implementation", "gloo")``), then the same ``sweep(...)``: the
-  mesh spans every process's devices, each process trains its share of the runs, and
-  every process gets the whole result. Only process 0 writes the checkpoint and draws
-  the progress bar; the checkpoint must be on a file system that every process reads.
+  mesh spans the processes' devices (``devices=N``: N in all, N / processes from each),
+  each process trains its share of the runs, and every process gets the whole result.
+  The processes check that they run the same sweep and resume from the same checkpoint
+  before any step; only process 0 writes the checkpoint and draws the progress bar; the
+  checkpoint must be on a file system that every process reads.
 * **Long sweeps.** One progress bar (tqdm) for the whole sweep, updated between
-  chunks. With ``checkpoint=path`` the state (parameters, optimizer state, metrics so
-  far, and a fingerprint of the configuration) is written after every chunk, to a
-  temporary file renamed over the old one, so a sweep killed at any moment resumes
-  from its last chunk, to the same final numbers bit for bit.
-* **Divergence.** A run whose loss or parameters become NaN or infinite is flagged in
-  ``SweepResult.diverged``; runs never interact, so its neighbours are unchanged, and
-  the summaries leave it out.
+  chunks. With ``checkpoint=path`` the state is written after every chunk
+  (:mod:`jaxact.checkpoint`), so a sweep killed at any moment resumes from its last
+  chunk, to the same final numbers bit for bit.
+* **Divergence.** A run whose loss or parameters become non-finite, or whose loss
+  explodes (:data:`~jaxact.results.EXPLOSION_FACTOR`), is flagged; runs never
+  interact, so its neighbours are unchanged, and the summaries leave it out.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import hashlib
 import itertools
-import json
 import math
 import numbers
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -66,30 +63,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import Mesh, NamedSharding
-from jax.sharding import PartitionSpec as P
 
 from jaxact import _validate
 from jaxact import activations as _acts
+from jaxact import checkpoint as _ckpt
+from jaxact import engine as _engine
 from jaxact import init as _init
-from jaxact import losses as _losses
 from jaxact import mlp as _mlp
 from jaxact import train as _train
+from jaxact.results import SweepResult, flag_diverged
 
 Array = jax.Array
 
 __all__ = ["SweepResult", "sweep", "use_cpu_devices"]
 
-_CHECKPOINT_FORMAT = 1
 _MAX_SEED = 2**31 - 1
-# XLA:CPU sends batched matmuls to a library (YNNPACK) that is slower than its own
-# kernels at the sizes of a sweep (a 6 x 6 layer, 150 examples, one matrix per run):
-# measured 2x per batched matmul and 1.7x per training step of the reference sweep, so
-# the sweep's programs are compiled without it. The option is per program, not global.
-_CPU_COMPILER_OPTIONS: dict[str, Any] = {"xla_cpu_experimental_ynn_fusion_type": ""}
-# The initialization runs once: compiled with fewer LLVM passes, it compiles in half the
-# time (its integer PRNG and its few float operations give the same bits).
-_START_OPTIONS: dict[str, Any] = {"xla_backend_optimization_level": 1}
 
 
 # --------------------------------------------------------------------------------------
@@ -143,7 +131,21 @@ def _check_devices(devices: Any) -> tuple[Any, ...]:
                 f"`devices`: asked for {n} devices, but JAX sees {len(avail)} "
                 f"({avail[0].platform}); on a CPU, see use_cpu_devices"
             )
-        return tuple(avail[:n])
+        procs = jax.process_count()
+        if procs == 1:
+            return tuple(avail[:n])
+        if n % procs:
+            raise ValueError(
+                f"`devices`: expected a multiple of the {procs} processes of this job (the "
+                f"same number of devices from each), got {n}"
+            )
+        per = [[d for d in avail if d.process_index == p][: n // procs] for p in range(procs)]
+        if any(len(g) < n // procs for g in per):
+            raise ValueError(
+                f"`devices`: asked for {n // procs} devices from each of {procs} processes, "
+                f"but one has fewer ({[len(g) for g in per]})"
+            )
+        return tuple(d for g in per for d in g)
     if isinstance(devices, Sequence) and all(isinstance(d, jax.Device) for d in devices):
         if not devices:
             raise ValueError("`devices`: expected at least one device, got an empty list")
@@ -154,26 +156,6 @@ def _check_devices(devices: Any) -> tuple[Any, ...]:
         f"`devices`: expected 'auto', a number of devices or a list of jax.Device, "
         f"got {type(devices).__name__} {devices!r}"
     )
-
-
-def _put(a: np.ndarray, sharding: NamedSharding) -> Array:
-    """A global array from the host array ``a`` (every process holds all of ``a``)."""
-    a = np.asarray(a)
-    return jax.make_array_from_callback(a.shape, sharding, lambda idx: a[idx])
-
-
-def _pad_rows(a: np.ndarray, pad: np.ndarray) -> np.ndarray:
-    """``a`` with the rows ``a[pad]`` appended (the padding runs repeat real ones)."""
-    return np.concatenate([a, a[pad]]) if pad.size else a
-
-
-def _fetch(a: Array) -> np.ndarray:
-    """A global array as one host array, in every process."""
-    if a.is_fully_addressable:
-        return np.asarray(a)
-    from jax.experimental import multihost_utils
-
-    return np.asarray(multihost_utils.process_allgather(a, tiled=True))
 
 
 # --------------------------------------------------------------------------------------
@@ -307,601 +289,372 @@ def _check_bool(arg: str, v: Any) -> bool:
     return bool(v)
 
 
+def _check_path(arg: str, v: Any) -> Path | None:
+    if v is None:
+        return None
+    if not isinstance(v, (str, os.PathLike)):
+        raise TypeError(f"`{arg}`: expected a file path or None, got {type(v).__name__}")
+    return Path(v)
+
+
+def _check_dtype(dtype: Any) -> Any:
+    try:
+        dt = jnp.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"`dtype`: expected a floating dtype, got {dtype!r}") from e
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise TypeError(f"`dtype`: expected a floating dtype, got {dt}")
+    return dt
+
+
 # --------------------------------------------------------------------------------------
-# The runs
+# The plan: which runs, in which blocks, on which devices, in which chunks
 # --------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class _Static:
-    """Everything that shapes the compiled program (hashable: the program cache key)."""
+class _Plan:
+    """The layout of a sweep's runs (the same for every activation).
 
-    activations: tuple[str, ...]
-    specs: tuple[tuple[int, int], ...]
-    kind: str
-    optimizer: Any  # ("name", name, lr | None, inject) or a GradientTransformation
-    init: Any
-    dtype: str
-    hp_names: tuple[str, ...]
-    devices: tuple[Any, ...]
-    runs: int  # runs per group, padded to a multiple of the device count
-    log_every: int
-    chunk: int  # logging intervals per chunk
-    x: tuple[tuple[int, ...], str]
-    y: tuple[tuple[int, ...], str]
-
-
-def _optimizer(spec: Any) -> optax.GradientTransformation:
-    if isinstance(spec, tuple) and len(spec) == 4 and spec[0] == "name":
-        _, name, lr, inject = spec
-        return _train.make_optimizer(name, 1e-2 if lr is None else lr, inject=inject)
-    return spec
-
-
-def _run_fns(
-    activation: str,
-    specs: Sequence[tuple[int, int]],
-    kind: str,
-    tx: optax.GradientTransformation,
-    init: Any,
-    dt: Any,
-    log_every: int,
-    chunk: int,
-) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """One run as two pure functions, ``start(seed, hp)`` and ``advance(carry, x, y, n)``.
-
-    ``start`` initializes as :func:`~jaxact.make_run` does: ``init_mlp(jax.random.key(seed),
-    ...)``, the optimizer state, the hyperparameters ``hp``. ``advance`` takes ``n`` ≤
-    ``chunk * log_every`` full-batch steps of ``value_and_grad`` of the loss of
-    ``mlp_apply`` and ``optimizer.update``, from a step that is a multiple of
-    ``log_every``; at every ``log_every``-th step the loss and accuracy of that same
-    evaluation are recorded (the metrics on the parameters before that step's update)
-    in slot ``step // log_every``, and those of the parameters reached in slot ``chunk``.
-    Chaining ``advance`` over the chunks of a run is the computation of ``make_run``'s
-    ``run``.
+    Runs are ordered grid point (C order) x seed; slot ``i`` trains run ``index[i]``
+    (padding slots repeat run 0); block ``b`` holds slots ``b * block ... (b + 1) *
+    block - 1`` and runs on ``devices[b % len(devices)]``.
     """
-    loss_of_logits = _losses.loss_for(kind)
 
-    def start(seed: Array, hp: Mapping[str, Array]) -> tuple[Any, Any]:
-        params = _mlp.init_mlp(
-            jax.random.key(seed), specs, activation=activation, init=init, dtype=dt
-        )
-        opt_state = _train._opt_init(tx, params)
-        if hp:
-            opt_state = _train._set_hyperparams(opt_state, hp)
-        return params, opt_state
+    names: list[str]
+    seeds: np.ndarray  # (S,)
+    grid: dict[str, np.ndarray]
+    hp: dict[str, np.ndarray]  # name -> (slots,) per-run hyperparameters, padded
+    steps: int
+    log_every: int
+    chunks: list[int]  # the steps of each chunk, in order
+    block: int
+    devices: tuple[Any, ...]
+    index: np.ndarray  # (slots,) run of each slot
 
-    def advance(
-        carry: tuple[Any, Any], x: Array, y: Array, n: Array
-    ) -> tuple[tuple[Any, Any], tuple[Array, Array, Array]]:
-        def objective(p: Any) -> tuple[Array, Array]:
-            logits = _mlp.mlp_apply(p, x, activation=activation)
-            return loss_of_logits(logits, y), logits
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.grid.values())
 
-        grad_fn = jax.value_and_grad(objective, has_aux=True)
+    @property
+    def n_real(self) -> int:
+        return math.prod(self.shape) * self.seeds.size
 
-        def step(k: Array, val: Any) -> Any:
-            (params, opt_state), losses, accs = val
-            (loss, logits), grads = grad_fn(params)
-            # Record every log_every-th evaluation. Selects, not a lax.cond: on CPU a
-            # branch in the loop body costs as much as the accuracy it would skip.
-            i, keep = k // log_every, k % log_every == 0
-            acc = _losses.accuracy(logits, y, kind)
-            losses = losses.at[i].set(jnp.where(keep, loss, losses[i]))
-            accs = accs.at[i].set(jnp.where(keep, acc, accs[i]))
-            updates, opt_state = _train._opt_update(tx, grads, opt_state, params)
-            return (optax.apply_updates(params, updates), opt_state), losses, accs
+    @property
+    def n_blocks(self) -> int:
+        return self.index.size // self.block
 
-        nan = jnp.full((chunk + 1,), jnp.nan, dt)
-        carry, losses, accs = jax.lax.fori_loop(0, n, step, (carry, nan, nan))
-        # The metrics of the parameters reached, in the last slot (the sweep keeps them
-        # after its last chunk): one forward pass per chunk.
-        loss, logits = objective(carry[0])
-        losses = losses.at[chunk].set(loss)
-        accs = accs.at[chunk].set(_losses.accuracy(logits, y, kind))
-        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(carry[0])]))
-        return carry, (losses, accs, finite)
+    def device(self, b: int) -> Any:
+        return self.devices[b % len(self.devices)]
 
-    return start, advance
+    @property
+    def local_blocks(self) -> list[int]:
+        me = jax.process_index()
+        return [b for b in range(self.n_blocks) if self.device(b).process_index == me]
+
+    @property
+    def local_devices(self) -> list[Any]:
+        return list(dict.fromkeys(self.device(b) for b in self.local_blocks))
+
+    @property
+    def logged(self) -> np.ndarray:
+        return _train.logged_steps(self.steps, self.log_every)
+
+    def slot_seeds(self) -> np.ndarray:
+        return np.tile(self.seeds, math.prod(self.shape))[self.index].astype(np.int32)
+
+    def blocks(self, a: np.ndarray) -> dict[int, np.ndarray]:
+        """This process's blocks of ``a`` (indexed by slot)."""
+        return {b: a[b * self.block : (b + 1) * self.block] for b in self.local_blocks}
+
+    def gather(self, per_block: Mapping[int, np.ndarray]) -> np.ndarray:
+        """The real runs' rows from this process's blocks and every other process's."""
+        some = next(iter(per_block.values()), None)
+        if jax.process_count() == 1:
+            return np.concatenate([per_block[b] for b in range(self.n_blocks)])[: self.n_real]
+        from jax.experimental import multihost_utils
+
+        shape, dtype = _agreed_shape(some)
+        full = np.zeros((self.n_blocks, *shape), dtype)
+        for b, v in per_block.items():
+            full[b] = v
+        every = np.asarray(multihost_utils.process_allgather(full))
+        owner = [self.device(b).process_index for b in range(self.n_blocks)]
+        rows = np.stack([every[owner[b], b] for b in range(self.n_blocks)])
+        return rows.reshape(-1, *shape[1:])[: self.n_real]
+
+
+def _agreed_shape(some: np.ndarray | None) -> tuple[tuple[int, ...], Any]:
+    """The shape and dtype of one block's array, known to every process."""
+    from jax.experimental import multihost_utils
+
+    mine = np.zeros(9, np.int64) - 1
+    if some is not None:
+        mine[: some.ndim + 1] = [np.dtype(some.dtype).num, *some.shape]
+    every = np.asarray(multihost_utils.process_allgather(mine))
+    row = every[np.argmax(every[:, 0] >= 0)]
+    num, dims = int(row[0]), [int(d) for d in row[1:] if d >= 0]
+    dtype = next(t for t in np.sctypeDict.values() if np.dtype(t).num == num)
+    return tuple(dims), np.dtype(dtype)
+
+
+def _chunks(steps: int, log_every: int, chunk_steps: int | None) -> list[int]:
+    """Chunk lengths: multiples of ``log_every`` (but the last), about a tenth of the run.
+
+    Without ``chunk_steps``, the chunk is a divisor of the logging intervals when one is
+    near a tenth of them, so that one program serves every chunk.
+    """
+    n_int = -(-steps // log_every)
+    if chunk_steps is not None:
+        per = min(chunk_steps // log_every, n_int)
+    else:
+        target = max(1, round(n_int / 10))
+        near = [c for c in range(max(1, target // 2), 2 * target + 1) if n_int % c == 0]
+        per = min(near, key=lambda c: abs(c - target)) if near else target
+    size = per * log_every
+    n_full, rem = divmod(steps, size)
+    return [size] * n_full + ([rem] if rem else [])
+
+
+def _plan(
+    names: list[str],
+    seeds: np.ndarray,
+    grid: dict[str, np.ndarray],
+    fixed_hp: Mapping[str, float],
+    hp_dtypes: Mapping[str, Any],
+    steps: int,
+    log_every: int,
+    chunk_steps: int | None,
+    block: int,
+    devices: tuple[Any, ...],
+) -> _Plan:
+    points = np.asarray(list(itertools.product(*grid.values())), dtype=np.float64)
+    n_real = points.shape[0] * seeds.size
+    slots = -(-n_real // block) * block
+    if jax.process_count() == 1:  # a small sweep uses no more devices than it has blocks
+        devices = devices[: slots // block]
+    index = np.where(np.arange(slots) < n_real, np.arange(slots), 0)
+    hp = {}
+    for name, dt in sorted(hp_dtypes.items()):
+        if name in grid:
+            per_run = np.repeat(points[:, list(grid).index(name)], seeds.size)
+        else:
+            per_run = np.full(n_real, fixed_hp[name])
+        hp[name] = per_run[index].astype(dt)
+    return _Plan(
+        names=names,
+        seeds=seeds,
+        grid=grid,
+        hp=hp,
+        steps=steps,
+        log_every=log_every,
+        chunks=_chunks(steps, log_every, chunk_steps),
+        block=block,
+        devices=devices,
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Optimizer and grid
+# --------------------------------------------------------------------------------------
+
+
+def _optimizer(
+    optimizer: Any, learning_rate: Any, grid: Any, params: Any
+) -> tuple[optax.GradientTransformation, _train.OptimizerKey, dict[str, float], Any, dict]:
+    """The optimizer, its key, the fixed per-run hyperparameters, their dtypes, the grid."""
+    if isinstance(optimizer, str):
+        _validate.choice("optimizer", optimizer.strip().lower(), _train.OPTIMIZERS)
+        _validate.positive_float("learning_rate", learning_rate)
+    tx, key, fixed = _train.resolve_optimizer(optimizer, learning_rate, params)
+    with jax.numpy_dtype_promotion("standard"):
+        state = jax.eval_shape(tx.init, params)
+    hp0 = getattr(state, "hyperparams", None)
+    names = tuple(hp0) if isinstance(hp0, dict) else None
+    if key.name is not None:
+        names = ("learning_rate",)
+    grid_np = _check_grid(grid, names)
+    dtypes = {k: np.dtype(hp0[k].dtype) for k in (*fixed, *grid_np)} if hp0 else {}
+    return tx, key, fixed, dtypes, grid_np
+
+
+def _describe_optimizer(key: _train.OptimizerKey, fixed: Mapping[str, float]) -> dict:
+    if key.name is not None:
+        return {"name": key.name, "learning_rate": fixed.get("learning_rate")}
+    return {"custom": key.digest}
+
+
+# --------------------------------------------------------------------------------------
+# State: fresh, or from a checkpoint
+# --------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass
-class _Programs:
-    start: Any  # compiled (seeds, hp) -> carries (None: not compiled)
-    advance: Any  # compiled (carries, x, y, n) -> carries, metrics (None: not compiled)
-    carry_shapes: tuple[Any, ...]  # per group: (params, opt_state) of ShapeDtypeStructs
-    trace: float
-    compile: float
+class _State:
+    """Where a sweep stands: steps done, metrics so far, the runs' carries."""
+
+    done: int
+    loss: np.ndarray  # (A, n_real, T)
+    accuracy: np.ndarray  # (A, n_real, T)
+    finite: np.ndarray  # (A, n_real)
+    carries: dict[str, dict[int, Any]]  # activation -> block -> carry (this process's)
+    shapes: dict[str, Any]  # activation -> the carry of a block, as shapes
 
 
-def _build(
-    static: _Static, x: Array, y: Array, seeds: Array, hp: dict[str, Array], compile: bool = True
-) -> _Programs:
-    """Trace and compile the sweep's two programs: initialization, and one chunk.
+def _fresh(
+    plan: _Plan, progs: Mapping[tuple[str, Any], _engine.Programs], dt: Any, shapes: Any
+) -> _State:
+    seeds = plan.blocks(plan.slot_seeds())
+    hps = {n: plan.blocks(v) for n, v in plan.hp.items()}
+    carries = {}
+    for a in plan.names:
+        carries[a] = {}
+        for b, s in seeds.items():
+            dev = plan.device(b)
+            hp = {n: _engine.put(v[b], dev) for n, v in hps.items()}
+            carries[a][b] = progs[a, dev].start(_engine.put(s, dev), hp)
+    shape = (len(plan.names), plan.n_real, plan.logged.size)
+    return _State(
+        done=0,
+        loss=np.full(shape, np.nan, dt),
+        accuracy=np.full(shape, np.nan, dt),
+        finite=np.ones(shape[:2], bool),
+        carries=carries,
+        shapes=dict(shapes),
+    )
 
-    With ``compile=False`` only the initialization is traced, for the carries' shapes
-    (a finished checkpoint needs nothing more).
-    """
-    mesh = Mesh(np.asarray(static.devices), ("runs",))
-    tx = _optimizer(static.optimizer)
-    dt = jnp.dtype(static.dtype)
-    fns = [
-        _run_fns(a, static.specs, static.kind, tx, static.init, dt, static.log_every, static.chunk)
-        for a in static.activations
-    ]
-    runs, rep = P("runs"), P()
 
-    # init_mlp(key, ...) depends on the activation only through its initializer and its
-    # learnable parameters (their defaults): activations that agree on both start from
-    # the same parameters, computed once.
-    def init_class(name: str) -> Any:
-        rec = _acts.get(name)
-        how = static.init if static.init is not None else _init.default_init(rec)
-        return how, rec.learnable, tuple(rec.defaults[p] for p in rec.learnable)
-
-    classes = {init_class(a): i for i, a in reversed(list(enumerate(static.activations)))}
-
-    def start_all(seeds: Array, hp: dict[str, Array]) -> tuple[Any, ...]:
-        # A loop over each device's runs, not a vmap: it runs once, and compiles faster.
-        first = {
-            i: jax.lax.map(lambda a, f=fns[i][0]: f(*a), (seeds, hp)) for i in classes.values()
+def _restored(plan: _Plan, saved: Mapping[str, np.ndarray], carry: Mapping[str, Any]) -> _State:
+    carries = {}
+    for a in plan.names:
+        leaves, tree = jax.tree.flatten(carry[a])
+        per_leaf = [plan.blocks(saved[f"carry.{a}.{j}"][plan.index]) for j in range(len(leaves))]
+        carries[a] = {
+            b: jax.tree.unflatten(tree, [_engine.put(p[b], plan.device(b)) for p in per_leaf])
+            for b in plan.local_blocks
         }
-        return tuple(first[classes[init_class(a)]] for a in static.activations)
-
-    def advance_all(
-        carries: tuple[Any, ...], x: Array, y: Array, n: Array
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        outs = [
-            jax.vmap(adv, in_axes=(0, None, None, None))(c, x, y, n)
-            for (_, adv), c in zip(fns, carries, strict=True)
-        ]
-        return tuple(o[0] for o in outs), tuple(o[1] for o in outs)
-
-    start_sm = jax.jit(
-        jax.shard_map(start_all, mesh=mesh, in_specs=(runs, runs), out_specs=runs, check_vma=False)
-    )
-    # Training: the runs' axis is sharded and XLA partitions the vmapped program along
-    # it (the runs never communicate). Measured: a shard_map here runs 2x slower on CPU.
-    run_sh, rep_sh = NamedSharding(mesh, runs), NamedSharding(mesh, rep)
-    advance_sm = jax.jit(
-        advance_all,
-        in_shardings=(run_sh, rep_sh, rep_sh, rep_sh),
-        out_shardings=(run_sh, run_sh),
-        donate_argnums=(0,),
-    )
-    cpu = static.devices[0].platform == "cpu"
-    options = _CPU_COMPILER_OPTIONS if cpu else {}
-    t0 = time.perf_counter()
-    traced_start = start_sm.trace(seeds, hp)
-    lowered_start = traced_start.lower()
-    carries_shape = traced_start.out_info
-    t1 = time.perf_counter()
-    if not compile:
-        return _Programs(None, None, carries_shape, trace=t1 - t0, compile=0.0)
-    compiled_start = lowered_start.compile(
-        compiler_options={**options, **_START_OPTIONS} if cpu else options
-    )
-    t2 = time.perf_counter()
-    carries_spec = jax.tree.map(
-        lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=run_sh), carries_shape
-    )
-    n = jax.ShapeDtypeStruct((), jnp.int32, sharding=rep_sh)
-    lowered_adv = advance_sm.trace(carries_spec, x, y, n).lower()
-    t3 = time.perf_counter()
-    compiled_adv = lowered_adv.compile(compiler_options=options)
-    t4 = time.perf_counter()
-    return _Programs(
-        compiled_start,
-        compiled_adv,
-        carries_shape,
-        trace=(t1 - t0) + (t3 - t2),
-        compile=(t2 - t1) + (t4 - t3),
+    return _State(
+        done=int(saved["done"]),
+        loss=saved["loss"],
+        accuracy=saved["accuracy"],
+        finite=saved["finite"],
+        carries=carries,
+        shapes=dict(carry),
     )
 
 
-_PROGRAM_CACHE: dict[_Static, _Programs] = {}
-_PROGRAM_CACHE_SIZE = 8
-
-
-def _programs(
-    static: _Static, x: Array, y: Array, seeds: Array, hp: dict[str, Array], compile: bool = True
-) -> tuple[_Programs, bool]:
-    """The compiled programs for ``static``, from the cache when there; and whether new."""
-    if static in _PROGRAM_CACHE:
-        progs = _PROGRAM_CACHE.pop(static)
-        _PROGRAM_CACHE[static] = progs  # most recently used last
-        return progs, False
-    if not compile:
-        return _build(static, x, y, seeds, hp, compile=False), True
-    progs = _build(static, x, y, seeds, hp)
-    _PROGRAM_CACHE[static] = progs
-    while len(_PROGRAM_CACHE) > _PROGRAM_CACHE_SIZE:
-        _PROGRAM_CACHE.pop(next(iter(_PROGRAM_CACHE)))
-    return progs, True
-
-
-# --------------------------------------------------------------------------------------
-# Checkpoints
-# --------------------------------------------------------------------------------------
-
-
-def _describe_optimizer(spec: Any, tx: optax.GradientTransformation, params: Any) -> Any:
-    if isinstance(spec, tuple) and spec and spec[0] == "name":
-        return {"name": spec[1], "learning_rate": spec[2], "inject": spec[3]}
-    zeros = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), params)
-    state = _train._opt_init(tx, zeros)
-    hp = getattr(state, "hyperparams", None)
-    return {
-        "custom": f"{getattr(tx.init, '__module__', '')}.{getattr(tx.init, '__qualname__', '')}",
-        "state": str(jax.tree.structure(state)),
-        "leaves": [[list(np.shape(v)), str(np.asarray(v).dtype)] for v in jax.tree.leaves(state)],
-        "hyperparams": (
-            {k: np.asarray(v).tolist() for k, v in hp.items()} if isinstance(hp, dict) else None
-        ),
+def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> dict:
+    arrays = {
+        "format": np.asarray(_ckpt.FORMAT),
+        "fingerprint": np.asarray(digest),
+        "config": np.asarray(config_text),
+        "done": np.asarray(state.done),
+        "loss": state.loss,
+        "accuracy": state.accuracy,
+        "finite": state.finite,
     }
-
-
-def _fingerprint(config: Mapping[str, Any], x: np.ndarray, y: np.ndarray) -> tuple[str, str]:
-    """The configuration as canonical JSON (with a hash of the data), and its SHA-256."""
-    h = hashlib.sha256()
-    for a in (x, y):
-        h.update(f"{a.shape}{a.dtype}".encode())
-        h.update(np.ascontiguousarray(a).tobytes())
-    text = json.dumps({**config, "data": h.hexdigest()}, sort_keys=True, default=str)
-    return text, hashlib.sha256(text.encode()).hexdigest()
-
-
-def _write_atomic(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """Write ``arrays`` as an ``.npz`` to a temporary file, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _read_checkpoint(path: Path, config_text: str, fingerprint: str) -> dict[str, Any]:
-    """The arrays of the checkpoint at ``path``, after checking that it is this sweep's."""
-    import zipfile
-
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"`checkpoint`: {str(path)!r} is not a sweep checkpoint ({e})") from e
-    if "fingerprint" not in arrays or int(arrays.get("format", -1)) != _CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"`checkpoint`: {str(path)!r} is not a sweep checkpoint of format "
-            f"{_CHECKPOINT_FORMAT}; remove it or choose another path"
-        )
-    if str(arrays["fingerprint"]) != fingerprint:
-        try:
-            old = json.loads(str(arrays["config"]))
-            new = json.loads(config_text)
-            diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        except (KeyError, ValueError):
-            diff = []
-        what = f" (it differs in: {', '.join(diff)})" if diff else ""
-        raise ValueError(
-            f"`checkpoint`: {str(path)!r} holds a different sweep{what}; run the same sweep to "
-            "resume it, or remove the file / choose another path to start afresh"
-        )
+    for a, blocks in state.carries.items():
+        for j in range(len(jax.tree.leaves(state.shapes[a]))):
+            per_block = {b: np.asarray(jax.tree.leaves(c)[j]) for b, c in blocks.items()}
+            arrays[f"carry.{a}.{j}"] = plan.gather(per_block)
     return arrays
 
 
-def _check_checkpoint_leaves(
-    path: Path, arrays: Mapping[str, np.ndarray], leaves: Sequence[Sequence[Any]]
+# --------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------
+
+
+def _train_chunks(
+    plan: _Plan,
+    state: _State,
+    progs: Mapping[tuple[str, Any], _engine.Programs],
+    data: Mapping[Any, tuple[Array, Array]],
+    save: Callable[[_State], None] | None,
+    bar: Any,
 ) -> None:
-    for g, group in enumerate(leaves):
-        for j, s in enumerate(group):
-            a = arrays.get(f"carry_{g}_{j}")
-            if a is None or a.shape != tuple(s.shape) or a.dtype != s.dtype:
-                raise ValueError(
-                    f"`checkpoint`: {str(path)!r} does not match this sweep's state (leaf "
-                    f"{g}/{j}); remove it or choose another path"
-                )
+    """Advance every run chunk by chunk from ``state.done`` to the end, in place.
 
-
-# --------------------------------------------------------------------------------------
-# Result
-# --------------------------------------------------------------------------------------
-
-
-def _t_quantile(n: int) -> float:
-    """The 0.975 quantile of Student's t with n - 1 degrees of freedom."""
-    from scipy import stats
-
-    return float(stats.t.ppf(0.975, n - 1))
-
-
-def _stats(v: np.ndarray) -> tuple[float, float, float]:
-    """Mean, sample standard deviation and 95% CI half-width of the finite entries."""
-    v = v[np.isfinite(v)]
-    n = v.size
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(np.mean(v))
-    if n == 1:
-        return mean, math.nan, math.nan
-    std = float(np.std(v, ddof=1))
-    return mean, std, _t_quantile(n) * std / math.sqrt(n)
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(u) for u in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(u) for k, u in v.items()}
-    if isinstance(v, (float, np.floating)):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class SweepResult:
-    """The result of :func:`sweep`: labelled metric arrays and their summaries.
-
-    The metric arrays have dims :attr:`dims` = ``("activation", *grid names, "seed",
-    "step")`` with coordinates :attr:`coords`; ``A`` activations, grid shape ``G``,
-    ``S`` seeds, ``T`` logged steps.
-
-    Attributes:
-      activations: canonical names, length ``A``.
-      grid: hyperparameter name -> values (float64 arrays), in sweep order.
-      seeds: ``(S,)`` int seeds; run key = ``jax.random.key(seed)``.
-      steps: ``(T,)`` logged step numbers (:func:`~jaxact.logged_steps`): metrics are
-        taken on the parameters after that many updates.
-      loss: ``(A, *G, S, T)`` training loss.
-      accuracy: ``(A, *G, S, T)`` training accuracy (NaN for regression).
-      diverged: ``(A, *G, S)`` bool: a logged loss or the final parameters are NaN or
-        infinite.
-      params: ``None``, or (with ``keep_params=True``) activation name -> final
-        parameters, a pytree whose leaves have leading axes ``(*G, S)``.
-      timing: seconds: ``"trace"`` and ``"compile"`` (0 when the compiled program came
-        from the cache), ``"run"`` (initialization and training, host transfers
-        included), ``"checkpoint"`` (writing checkpoints), ``"total"`` (the whole call).
-      kind: the loss kind.
-      sizes: the layer specs ``[(n_in, n_out), ...]``.
-      config: the sweep's settings (optimizer, learning rate, devices, ...).
+    Without a checkpoint, a chunk's programs are dispatched before the previous chunk's
+    metrics are collected, so that the devices never wait for the host.
     """
+    starts = np.cumsum([0, *plan.chunks])
+    todo = [(int(f), n) for f, n in zip(starts[:-1], plan.chunks, strict=True) if f >= state.done]
+    pending = None
+    for first_step, n in todo:
+        out = {}
+        for a in plan.names:  # dispatch every block's program
+            out[a] = {}
+            for b, c in state.carries[a].items():
+                dev = plan.device(b)
+                state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
+        if pending is not None:
+            _collect(plan, state, *pending, save, bar)
+        pending = (first_step, n, out)
+        if save is not None:  # the checkpoint needs this chunk's carries before the next
+            _collect(plan, state, *pending, save, bar)
+            pending = None
+    if pending is not None:
+        _collect(plan, state, *pending, save, bar)
 
-    activations: list[str]
-    grid: dict[str, np.ndarray]
-    seeds: np.ndarray
-    steps: np.ndarray
-    loss: np.ndarray
-    accuracy: np.ndarray
-    diverged: np.ndarray
-    params: dict[str, Any] | None
-    timing: dict[str, float]
-    kind: str
-    sizes: list[tuple[int, int]]
-    config: dict[str, Any]
 
-    @property
-    def dims(self) -> tuple[str, ...]:
-        """The names of the axes of :attr:`loss` and :attr:`accuracy`."""
-        return ("activation", *self.grid, "seed", "step")
-
-    @property
-    def coords(self) -> dict[str, Any]:
-        """The coordinates along each of :attr:`dims`."""
-        return {
-            "activation": list(self.activations),
-            **self.grid,
-            "seed": self.seeds,
-            "step": self.steps,
+def _collect(
+    plan: _Plan,
+    state: _State,
+    first_step: int,
+    n: int,
+    out: Mapping[str, Mapping[int, Any]],
+    save: Callable[[_State], None] | None,
+    bar: Any,
+) -> None:
+    """Record one chunk's metrics (fetched from every block), then save and report."""
+    i0, count = first_step // plan.log_every, -(-n // plan.log_every)
+    last = first_step + n == plan.steps
+    host = jax.device_get(out)  # every block's metrics in one transfer
+    for g, a in enumerate(plan.names):
+        hist = {
+            k: plan.gather({b: np.asarray(h[k]) for b, h in host[a].items()})
+            for k in ("loss", "accuracy", "finite")
         }
-
-    def _grid_points(self) -> list[tuple[tuple[int, ...], dict[str, float]]]:
-        shape = tuple(len(v) for v in self.grid.values())
-        return [
-            (idx, {k: float(v[i]) for (k, v), i in zip(self.grid.items(), idx, strict=True)})
-            for idx in np.ndindex(*shape)
-        ]
-
-    def summary(self) -> list[dict[str, Any]]:
-        """Final loss and accuracy across seeds, per activation and grid point.
-
-        For each activation and grid point, over the seeds that did not diverge: the
-        mean, the sample standard deviation (ddof 1) and the half-width of the 95%
-        confidence interval of the mean, :math:`t_{0.975,\\,n-1}\\, s / \\sqrt{n}`, of the
-        loss and the accuracy at the last logged step (NaN when fewer than two seeds
-        remain, and for the accuracy of a regression).
-
-        Returns:
-          A list of ``A * prod(G)`` dicts with keys ``"activation"``, the grid names,
-          ``"seeds"``, ``"diverged"`` (count), ``"loss_mean"``, ``"loss_std"``,
-          ``"loss_ci95"``, ``"accuracy_mean"``, ``"accuracy_std"``, ``"accuracy_ci95"``.
-
-        Examples:
-          >>> import jaxact as ja
-          >>> res = ja.sweep(ja.load_task("xor"), activations=["relu", "tanh"], seeds=4,
-          ...                steps=100, learning_rate=0.05, log_every=50, progress=False)
-          >>> [(r["activation"], r["diverged"], r["accuracy_mean"]) for r in res.summary()]
-          [('relu', 0, 0.875), ('tanh', 0, 1.0)]
-        """
-        rows = []
-        for a, name in enumerate(self.activations):
-            for idx, point in self._grid_points():
-                ok = ~self.diverged[(a, *idx)]
-                loss = self.loss[(a, *idx)][ok, -1]
-                acc = self.accuracy[(a, *idx)][ok, -1]
-                lm, ls, lc = _stats(loss)
-                am, as_, ac = _stats(acc)
-                rows.append(
-                    {
-                        "activation": name,
-                        **point,
-                        "seeds": int(self.seeds.size),
-                        "diverged": int(np.sum(~ok)),
-                        "loss_mean": lm,
-                        "loss_std": ls,
-                        "loss_ci95": lc,
-                        "accuracy_mean": am,
-                        "accuracy_std": as_,
-                        "accuracy_ci95": ac,
-                    }
-                )
-        return rows
-
-    def to_csv(self, path: str | os.PathLike[str], *, table: str = "runs") -> None:
-        """Write a CSV table.
-
-        Args:
-          path: the file to write.
-          table: ``"runs"`` (default): one row per activation, grid point, seed and
-            logged step, columns ``activation, <grid names>, seed, step, loss,
-            accuracy, diverged``; ``"summary"``: the rows of :meth:`summary`.
-
-        Examples:
-          >>> import jaxact as ja
-          >>> res = ja.sweep(ja.load_task("xor"), activations=["relu", "tanh"], seeds=4,
-          ...                steps=100, learning_rate=0.05, log_every=50, progress=False)
-          >>> import pathlib, tempfile
-          >>> folder = pathlib.Path(tempfile.mkdtemp())
-          >>> res.to_csv(folder / "runs.csv")
-          >>> header, first, *rest = (folder / "runs.csv").read_text().splitlines()
-          >>> header, len(rest) + 1  # 2 activations x 4 seeds x 3 logged steps
-          ('activation,seed,step,loss,accuracy,diverged', 24)
-          >>> first.split(",")[:3], round(float(first.split(",")[3]), 2)
-          (['relu', '0', '0'], 0.71)
-        """
-        table = _validate.choice("table", table, ["runs", "summary"])
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            if table == "summary":
-                rows = self.summary()
-                w.writerow(list(rows[0]))
-                w.writerows([list(r.values()) for r in rows])
-                return
-            w.writerow(["activation", *self.grid, "seed", "step", "loss", "accuracy", "diverged"])
-            for a, name in enumerate(self.activations):
-                for idx, point in self._grid_points():
-                    loss = self.loss[(a, *idx)]
-                    acc = self.accuracy[(a, *idx)]
-                    div = self.diverged[(a, *idx)]
-                    for s, seed in enumerate(self.seeds.tolist()):
-                        for t, step in enumerate(self.steps.tolist()):
-                            w.writerow(
-                                [
-                                    name,
-                                    *point.values(),
-                                    seed,
-                                    step,
-                                    repr(float(loss[s, t])),
-                                    repr(float(acc[s, t])),
-                                    int(div[s]),
-                                ]
-                            )
-
-    def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write the whole result as JSON (NaN and infinities as ``null``).
-
-        Keys: ``dims``, ``coords``, ``loss``, ``accuracy``, ``diverged`` (nested lists
-        in the order of ``dims``), ``summary``, ``timing``, ``kind``, ``sizes``,
-        ``config``. Parameters are not written.
-
-        Examples:
-          >>> import jaxact as ja
-          >>> res = ja.sweep(ja.load_task("xor"), activations=["relu", "tanh"], seeds=4,
-          ...                steps=100, learning_rate=0.05, log_every=50, progress=False)
-          >>> import pathlib, tempfile
-          >>> folder = pathlib.Path(tempfile.mkdtemp())
-          >>> import json
-          >>> res.to_json(folder / "sweep.json")
-          >>> doc = json.loads((folder / "sweep.json").read_text())
-          >>> doc["dims"], len(doc["loss"][1][3])
-          (['activation', 'seed', 'step'], 3)
-        """
-        doc = {
-            "dims": list(self.dims),
-            "coords": self.coords,
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "diverged": self.diverged,
-            "summary": self.summary(),
-            "timing": self.timing,
-            "kind": self.kind,
-            "sizes": [list(s) for s in self.sizes],
-            "config": self.config,
-        }
-        with open(path, "w") as f:
-            json.dump(_jsonable(doc), f, allow_nan=False)
-
-    def plot(self, path: str | os.PathLike[str]) -> None:
-        """Draw the learning curves: mean across seeds, with a 95% confidence band.
-
-        One column per grid point; a row for the loss (log scale) and, for
-        classification, a row for the accuracy. Diverged runs are left out.
-
-        Args:
-          path: the image file to write (format from the extension, e.g. ``.png``).
-
-        Examples:
-          >>> import jaxact as ja
-          >>> res = ja.sweep(ja.load_task("xor"), activations=["relu", "tanh"], seeds=4,
-          ...                steps=100, learning_rate=0.05, log_every=50, progress=False)
-          >>> import pathlib, tempfile
-          >>> folder = pathlib.Path(tempfile.mkdtemp())
-          >>> res.plot(folder / "curves.png")
-          >>> (folder / "curves.png").read_bytes()[:4]
-          b'\\x89PNG'
-        """
-        try:
-            from matplotlib.figure import Figure
-        except ImportError as e:  # pragma: no cover - matplotlib is the "plot" extra
-            raise ImportError("`plot`: needs matplotlib (pip install 'jaxact[plot]')") from e
-        points = self._grid_points()
-        metrics = ["loss"] if self.kind == "regression" else ["loss", "accuracy"]
-        fig = Figure(figsize=(4.2 * len(points), 3.2 * len(metrics)), layout="constrained")
-        axes = fig.subplots(len(metrics), len(points), squeeze=False)
-        for j, (idx, point) in enumerate(points):
-            for i, m in enumerate(metrics):
-                ax = axes[i, j]
-                data = getattr(self, m)
-                for a, name in enumerate(self.activations):
-                    ok = ~self.diverged[(a, *idx)]
-                    v = data[(a, *idx)][ok]
-                    if v.shape[0] == 0:
-                        continue
-                    mean = v.mean(axis=0)
-                    n = v.shape[0]
-                    half = (
-                        _t_quantile(n) * v.std(axis=0, ddof=1) / math.sqrt(n)
-                        if n > 1
-                        else np.zeros_like(mean)
-                    )
-                    (line,) = ax.plot(self.steps, mean, label=name, lw=1.3)
-                    ax.fill_between(
-                        self.steps, mean - half, mean + half, color=line.get_color(), alpha=0.2
-                    )
-                if m == "loss" and np.all(data[np.isfinite(data)] > 0):
-                    ax.set_yscale("log")
-                ax.set_xlabel("step")
-                ax.set_ylabel(m)
-                label = ", ".join(f"{k}={v:g}" for k, v in point.items())
-                ax.set_title(label or f"{m} (mean, 95% CI; {self.seeds.size} seeds)", fontsize=9)
-                ax.grid(alpha=0.3)
-        axes[0, 0].legend(fontsize=8)
-        fig.savefig(path, dpi=110)
+        state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
+        state.accuracy[g, :, i0 : i0 + count] = hist["accuracy"][:, :count]
+        if last:
+            state.loss[g, :, -1] = hist["loss"][:, -1]
+            state.accuracy[g, :, -1] = hist["accuracy"][:, -1]
+            state.finite[g] = hist["finite"][:, -1]
+    state.done = first_step + n
+    if save is not None:
+        save(state)
+    if bar is not None:
+        bar.update(n)
 
 
-# --------------------------------------------------------------------------------------
-# sweep
-# --------------------------------------------------------------------------------------
+def _load(ckpt: Path | None, config_text: str, digest: str) -> dict[str, np.ndarray] | None:
+    """This sweep's checkpoint at ``ckpt`` if there is one (checked, agreed by every process).
+
+    Checks first that the checkpoint can be written, and removes temporary files that a
+    killed writer left.
+    """
+    saved, error = None, None
+    if ckpt is not None:
+        _ckpt.check_path(ckpt)
+        if jax.process_index() == 0:
+            _ckpt.remove_leftovers(ckpt)
+        if ckpt.exists():
+            try:
+                saved = _ckpt.read(ckpt, config_text, digest)
+            except ValueError as e:
+                error = e
+    state = (
+        "none"
+        if saved is None
+        else f"{int(saved['done'])}:{_ckpt.fingerprint({}, saved['loss'], saved['accuracy'])[1]}"
+    )
+    _ckpt.agree(f"{digest}/{state}/{error is None}")
+    if error is not None:
+        raise error
+    return saved
 
 
 def sweep(
@@ -924,21 +677,19 @@ def sweep(
     keep_params: bool = False,
     dtype: Any = jnp.float32,
     chunk_steps: int | None = None,
+    block: int | None = None,
+    precision: str = "highest",
 ) -> SweepResult:
-    r"""Train every (activation, grid point, seed) combination in one compiled program.
+    r"""Train every (activation, grid point, seed) combination; the same bits on any layout.
 
     Run :math:`r = (a, g, s)` trains the MLP of :func:`~jaxact.fit` with hidden
     activation :math:`a`, optimizer hyperparameters :math:`g` and initial parameters
     ``init_mlp(jax.random.key(s), ...)`` for ``steps`` full-batch steps; its loss and
-    accuracy are logged at :func:`~jaxact.logged_steps` ``(steps, log_every)``. A run
-    depends on its own (a, g, s) only: it gives the same numbers in any sweep and as
-    ``fit(jax.random.key(s), data, activation=a, ...)`` (up to the last bits of
-    floating point, where XLA compiles a batched and a single run differently).
-
-    Runs are grouped by activation, ``vmap``-ped within a group, and advanced together
-    in one ``jit``-compiled loop over chunks of steps, their run axis split over
-    ``devices`` (see the module docstring for multi-host use). A second call of the same
-    shape reuses the compiled program.
+    accuracy are logged at :func:`~jaxact.logged_steps` ``(steps, log_every)``. On one
+    backend a run's numbers depend on its own (a, g, s) and the settings only: they
+    are bit for bit those of ``fit(jax.random.key(s), data, activation=a, ...)`` and of
+    the same run in any other sweep, on any number of devices (see the module
+    docstring).
 
     Args:
       data: a :class:`~jaxact.Task` or an ``(x, y)`` pair (see
@@ -947,7 +698,7 @@ def sweep(
         learnable ones (``"prelu"``, ``"swish_beta"``) learn their parameters per unit.
       seeds: a number ``n`` of seeds (``0 .. n-1``) or a list of distinct ints in
         [0, 2**31 - 1].
-      steps: optimizer steps per run, ≥ 1.
+      steps: optimizer steps per run, ≥ 1 (see :func:`~jaxact.check_run_size`).
       optimizer: an optimizer name for :func:`~jaxact.make_optimizer` (``"adam"``,
         ``"sgd"``, ...) with ``learning_rate``, or an optax ``GradientTransformation``.
         Default ``"adam"``.
@@ -966,25 +717,33 @@ def sweep(
         :func:`~jaxact.default_init`.
       log_every: logging period in steps. Default 10.
       devices: ``"auto"`` (every device JAX sees, across processes), a number of
-        devices (the first ones), or a list of ``jax.Device``. Default ``"auto"``.
+        devices (the first ones; in several processes, as many from each), or a list of
+        ``jax.Device``. Default ``"auto"``. The numbers do not depend on it.
       checkpoint: a file path. If the file holds this sweep's checkpoint, the sweep
         resumes from it (a finished sweep returns at once); it is (re)written after
         every chunk. A checkpoint of a different sweep raises ``ValueError``.
         Default ``None``: no checkpoint.
-      progress: draw a progress bar (tqdm, on stderr). Default ``True``.
+      progress: draw a progress bar (tqdm, on stderr), after a line saying how many
+        programs are compiled. Default ``True``.
       keep_params: return the final parameters in ``SweepResult.params``. Default
         ``False``.
       dtype: floating dtype of the parameters and the computation. Default float32.
       chunk_steps: steps per chunk (progress and checkpoint granularity), a multiple of
         ``log_every``. Default ``None``: about a tenth of ``steps``.
+      block: runs per device per program. Default ``None``: 32 on CPU, 1024 on
+        accelerators (:func:`jaxact.engine.block_size`). Part of the fingerprint: on an
+        accelerator another block may round differently.
+      precision: matmul precision (see :func:`~jaxact.make_chunk`). Default
+        ``"highest"``.
 
     Returns:
-      A :class:`SweepResult`.
+      A :class:`~jaxact.SweepResult`.
 
     Raises:
       ValueError: an empty or repeated activation, an unknown name (closest names
-        suggested), ``seeds`` / ``steps`` / ``log_every`` < 1, repeated or negative
-        seeds, an unknown or empty grid axis, a checkpoint of another sweep, and every
+        suggested), ``seeds`` / ``steps`` / ``log_every`` < 1, more steps or logged
+        values than can be kept, repeated or negative seeds, an unknown or empty grid
+        axis, a checkpoint of another sweep or a path that cannot be written, and every
         data error of :func:`~jaxact.prepare_data` — all before anything compiles.
       TypeError: arguments of the wrong type (e.g. grid values that are not numbers).
 
@@ -1003,100 +762,191 @@ def sweep(
       parallelization" and ``jax.shard_map``.
     """
     t_begin = time.perf_counter()
+    timing = {"trace": 0.0, "compile": 0.0, "run": 0.0, "checkpoint": 0.0}
+    s = _settings(
+        data, activations, seeds, steps, optimizer, learning_rate, hidden, sizes, grid, loss,
+        init, log_every, devices, checkpoint, progress, keep_params, dtype, chunk_steps, block,
+        precision,
+    )  # fmt: skip
+    plan, config = s.plan, s.config
+    config_text, digest = _ckpt.fingerprint(config, s.x, s.y)
+    saved = _load(s.checkpoint, config_text, digest)
+    finished = saved is not None and int(saved["done"]) == plan.steps
+    keys = {(a, d): _program_key(s, a, d) for a in plan.names for d in plan.local_devices}
+    carry = {a: _engine.carry_shapes(_program_key(s, a, plan.devices[0]), s.tx) for a in plan.names}
+    progs = {}
+    if not finished:
+        compiled = _engine.compiled_programs(
+            {k: s.tx for k in keys.values()},
+            plan.chunks,
+            announce=_announce if s.progress and s.is_main else None,
+            timing=timing,
+        )
+        progs = {ad: compiled[k] for ad, k in keys.items()}
+    t_run = time.perf_counter()
+    if saved is not None:
+        _ckpt.check_leaves(s.checkpoint, saved, _real_leaves(plan, carry))
+        state = _restored(plan, saved, carry)
+    else:
+        state = _fresh(plan, progs, s.dtype, carry)
+    save = None if s.checkpoint is None else _saver(s, plan, config_text, digest, timing)
+    bar = _bar(plan, state.done) if s.progress and s.is_main else None
+    try:
+        if not finished:
+            xy = {d: (_engine.put(s.x, d), _engine.put(s.y, d)) for d in plan.local_devices}
+            _train_chunks(plan, state, progs, xy, save, bar)
+        params = _final_params(plan, state) if s.keep_params else None
+    finally:
+        if bar is not None:
+            bar.close()
+    timing["run"] = time.perf_counter() - t_run - timing["checkpoint"]
+    timing["total"] = time.perf_counter() - t_begin
+    return _result(s, plan, state, params, timing)
+
+
+def _announce(n: int) -> None:
+    print(f"compiling {n} program{'s' * (n > 1)} ...", file=sys.stderr, flush=True)
+
+
+def _bar(plan: _Plan, done: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=plan.steps,
+        initial=done,
+        unit="step",
+        desc=f"sweep {len(plan.names)}x{plan.n_real} runs",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+
+def _saver(
+    s: _Settings, plan: _Plan, config_text: str, digest: str, timing: dict[str, float]
+) -> Callable[[_State], None]:
+    def save(state: _State) -> None:
+        t0 = time.perf_counter()
+        arrays = _saved_arrays(plan, state, config_text, digest)  # every process fetches
+        if s.is_main:
+            _ckpt.write(s.checkpoint, arrays)
+        timing["checkpoint"] += time.perf_counter() - t0
+
+    return save
+
+
+def _real_leaves(plan: _Plan, carry: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Per activation, the shapes of the carry's leaves for the real runs only."""
+    return {
+        a: [jax.ShapeDtypeStruct((plan.n_real, *v.shape[1:]), v.dtype) for v in jax.tree.leaves(c)]
+        for a, c in carry.items()
+    }
+
+
+def _final_params(plan: _Plan, state: _State) -> dict[str, Any]:
+    out = {}
+    for a, blocks in state.carries.items():
+        leaves, tree = jax.tree.flatten(state.shapes[a][0])
+        gathered = [
+            plan.gather({b: np.asarray(jax.tree.leaves(c[0])[j]) for b, c in blocks.items()})
+            for j in range(len(leaves))
+        ]
+        out[a] = jax.tree.unflatten(
+            tree, [g.reshape(*plan.shape, plan.seeds.size, *g.shape[1:]) for g in gathered]
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """A sweep's checked arguments, and what follows from them."""
+
+    x: np.ndarray
+    y: np.ndarray
+    kind: str
+    specs: list[tuple[int, int]]
+    tx: optax.GradientTransformation
+    opt_key: _train.OptimizerKey
+    init: Any
+    dtype: Any
+    precision: str
+    plan: _Plan
+    config: dict[str, Any]
+    checkpoint: Path | None
+    progress: bool
+    keep_params: bool
+    is_main: bool
+    fit_settings: dict[str, Any]
+    task: str
+
+
+def _check_chunk_steps(chunk_steps: Any, log_every: int) -> int | None:
+    if chunk_steps is None:
+        return None
+    chunk_steps = _validate.positive_int("chunk_steps", chunk_steps)
+    if chunk_steps % log_every:
+        raise ValueError(
+            f"`chunk_steps`: expected a multiple of `log_every` ({log_every}), got {chunk_steps}"
+        )
+    return chunk_steps
+
+
+def _settings(
+    data: Any,
+    activations: Any,
+    seeds: Any,
+    steps: Any,
+    optimizer: Any,
+    learning_rate: Any,
+    hidden: Any,
+    sizes: Any,
+    grid: Any,
+    loss: Any,
+    init: Any,
+    log_every: Any,
+    devices: Any,
+    checkpoint: Any,
+    progress: Any,
+    keep_params: Any,
+    dtype: Any,
+    chunk_steps: Any,
+    block: Any,
+    precision: Any,
+) -> _Settings:
+    """Check every argument of :func:`sweep` (nothing is compiled or allocated here)."""
     recs = _check_activations(activations)
     seed_list = _check_seeds(seeds)
     steps = _validate.positive_int("steps", steps)
     log_every = _validate.positive_int("log_every", log_every)
-    if chunk_steps is not None:
-        chunk_steps = _validate.positive_int("chunk_steps", chunk_steps)
-        if chunk_steps % log_every:
-            raise ValueError(
-                f"`chunk_steps`: expected a multiple of `log_every` ({log_every}), got "
-                f"{chunk_steps}"
-            )
+    _train.check_run_size(steps, log_every)
+    chunk_steps = _check_chunk_steps(chunk_steps, log_every)
     progress = _check_bool("progress", progress)
     keep_params = _check_bool("keep_params", keep_params)
     devs = _check_devices(devices)
-    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError(
-            f"`checkpoint`: expected a file path or None, got {type(checkpoint).__name__}"
-        )
-    ckpt = None if checkpoint is None else Path(checkpoint)
-    if ckpt is not None and ckpt.is_dir():
-        raise ValueError(f"`checkpoint`: expected a file path, got the folder {str(ckpt)!r}")
-    try:
-        dt = jnp.dtype(dtype)
-    except TypeError as e:
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dtype!r}") from e
-    if not jnp.issubdtype(dt, jnp.floating):
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dt}")
+    ckpt = _check_path("checkpoint", checkpoint)
+    dt = _check_dtype(dtype)
+    precision = _validate.choice("precision", precision, _train.PRECISIONS)
+    platform = devs[0].platform
+    block = (
+        _engine.block_size(platform) if block is None else _validate.positive_int("block", block)
+    )
     if init is not None:
         _init.initializer(init)
     x, y, kind, specs = _train.prepare_data(data, sizes=sizes, hidden=hidden, loss=loss, dtype=dt)
-
-    if isinstance(optimizer, str):
-        name = _validate.choice("optimizer", optimizer.strip().lower(), _train._OPTIMIZERS)
-        lr = _validate.positive_float("learning_rate", learning_rate)
-        inject = bool(grid)
-        opt_spec: Any = ("name", name, None if inject else lr, inject)
-    else:
-        opt_spec = _train._check_optimizer(optimizer)
-        lr = None
-    tx = _optimizer(opt_spec)
-    params0 = jax.eval_shape(
+    params = jax.eval_shape(
         lambda k: _mlp.init_mlp(k, specs, activation=recs[0], init=init, dtype=dt),
         jax.random.key(0),
     )
-    state0 = jax.eval_shape(lambda p: _train._opt_init(tx, p), params0)
-    hp0 = getattr(state0, "hyperparams", None)
-    hp_names = tuple(hp0) if isinstance(hp0, dict) else None
-    if isinstance(opt_spec, tuple) and not grid:
-        hp_names = ("learning_rate",)
-    grid_np = _check_grid(grid, hp_names)
-
-    # The runs of one activation: grid points (C order) x seeds, padded to the devices.
-    shape = tuple(len(v) for v in grid_np.values())
-    n_points = math.prod(shape)
-    n_seeds = seed_list.size
-    n_real = n_points * n_seeds
-    n_dev = len(devs)
-    n_runs = -(-n_real // n_dev) * n_dev
-    pad = np.zeros(n_runs - n_real, dtype=np.int64)
-    run_seeds = np.concatenate([np.tile(seed_list, n_points), seed_list[pad]]).astype(np.int32)
-    points = np.asarray(list(itertools.product(*grid_np.values())), dtype=np.float64)
-    run_hp = {
-        k: np.concatenate([np.repeat(points[:, i], n_seeds), points[pad, i]]).astype(hp0[k].dtype)
-        for i, k in enumerate(grid_np)
-    }
-
-    n_int = -(-steps // log_every)  # logging intervals
-    logged = _train.logged_steps(steps, log_every)
-    n_log = logged.size
-    chunk = (chunk_steps // log_every) if chunk_steps else max(1, -(-n_int // 10))
-    chunk = min(chunk, n_int)
-
-    mesh = Mesh(np.asarray(devs), ("runs",))
-    rep = NamedSharding(mesh, P())
-    run_sh = NamedSharding(mesh, P("runs"))
-    x_g, y_g = _put(x, rep), _put(y, rep)
-    seeds_g = _put(run_seeds, run_sh)
-    hp_g = {k: _put(v, run_sh) for k, v in run_hp.items()}
-    static = _Static(
-        activations=tuple(r.name for r in recs),
-        specs=tuple(tuple(s) for s in specs),
-        kind=kind,
-        optimizer=opt_spec,
-        init=init,
-        dtype=str(dt),
-        hp_names=tuple(grid_np),
-        devices=devs,
-        runs=n_runs,
-        log_every=log_every,
-        chunk=chunk,
-        x=(x.shape, str(x.dtype)),
-        y=(y.shape, str(y.dtype)),
-    )
+    tx, opt_key, fixed, hp_dtypes, grid_np = _optimizer(optimizer, learning_rate, grid, params)
     names = [r.name for r in recs]
+    plan = _plan(
+        names, seed_list, grid_np, fixed, hp_dtypes, steps, log_every, chunk_steps, block, devs
+    )
+    _train.check_run_size(steps, log_every, runs=len(names) * plan.n_real)
     init_name = init if isinstance(init, str) or init is None else getattr(init, "__qualname__", "")
     config = {
         "activations": names,
@@ -1104,128 +954,85 @@ def sweep(
         "steps": steps,
         "log_every": log_every,
         "grid": {k: v.tolist() for k, v in grid_np.items()},
-        "optimizer": _describe_optimizer(opt_spec, tx, params0),
+        "optimizer": _describe_optimizer(
+            opt_key, {k: v for k, v in fixed.items() if k not in grid_np}
+        ),
         "sizes": [list(s) for s in specs],
         "kind": kind,
         "init": init_name,
         "dtype": str(dt),
+        "precision": precision,
+        "block": block,
+        "platform": platform,
     }
-    config_text, fingerprint = _fingerprint(config, x, y)
-    saved = None
-    if ckpt is not None and ckpt.exists():
-        saved = _read_checkpoint(ckpt, config_text, fingerprint)
-
-    finished = saved is not None and int(saved["done"]) == steps
-    progs, new = _programs(static, x_g, y_g, seeds_g, hp_g, compile=not finished)
-    timing = {
-        "trace": progs.trace if new else 0.0,
-        "compile": progs.compile if new else 0.0,
-        "run": 0.0,
-        "checkpoint": 0.0,
-    }
-
-    n_act = len(recs)
-    leaf_specs = [
-        [jax.ShapeDtypeStruct((n_real, *s.shape[1:]), s.dtype) for s in jax.tree.leaves(c)]
-        for c in progs.carry_shapes
-    ]
-    is_main = jax.process_index() == 0
-
-    t_run = time.perf_counter()
-    if saved is not None:
-        _check_checkpoint_leaves(ckpt, saved, leaf_specs)
-        done = int(saved["done"])
-        loss_h, acc_h, fin_h = saved["loss"], saved["accuracy"], saved["finite"]
-        carries = tuple(
-            jax.tree.unflatten(
-                jax.tree.structure(c),
-                [_put(_pad_rows(saved[f"carry_{g}_{j}"], pad), run_sh) for j in range(len(leaves))],
-            )
-            for g, (c, leaves) in enumerate(zip(progs.carry_shapes, leaf_specs, strict=True))
-        )
-    else:
-        done = 0
-        loss_h = np.full((n_act, n_real, n_log), np.nan, dtype=dt)
-        acc_h = np.full((n_act, n_real, n_log), np.nan, dtype=dt)
-        fin_h = np.ones((n_act, n_real), dtype=bool)
-        carries = progs.start(seeds_g, hp_g)
-
-    bar = None
-    if progress and is_main:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=steps,
-            initial=done,
-            unit="step",
-            desc=f"sweep {n_act}x{n_points * n_seeds} runs",
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
-    try:
-        while done < steps:
-            n = min(chunk * log_every, steps - done)
-            first, count = done // log_every, -(-n // log_every)
-            carries, out = progs.advance(carries, x_g, y_g, _put(np.int32(n), rep))
-            for g, (losses, accs, finite) in enumerate(out):
-                losses, accs = _fetch(losses)[:n_real], _fetch(accs)[:n_real]
-                loss_h[g, :, first : first + count] = losses[:, :count]
-                acc_h[g, :, first : first + count] = accs[:, :count]
-                if done + n == steps:
-                    loss_h[g, :, -1] = losses[:, chunk]
-                    acc_h[g, :, -1] = accs[:, chunk]
-                    fin_h[g] = _fetch(finite)[:n_real]
-            done += n
-            if ckpt is not None:
-                t_ck = time.perf_counter()
-                leaves = [[_fetch(v)[:n_real] for v in jax.tree.leaves(c)] for c in carries]
-                if is_main:
-                    arrays = {
-                        "format": np.asarray(_CHECKPOINT_FORMAT),
-                        "fingerprint": np.asarray(fingerprint),
-                        "config": np.asarray(config_text),
-                        "done": np.asarray(done),
-                        "loss": loss_h,
-                        "accuracy": acc_h,
-                        "finite": fin_h,
-                    }
-                    for g, group in enumerate(leaves):
-                        for j, v in enumerate(group):
-                            arrays[f"carry_{g}_{j}"] = v
-                    _write_atomic(ckpt, arrays)
-                timing["checkpoint"] += time.perf_counter() - t_ck
-            if bar is not None:
-                bar.update(n)
-        params_out = None
-        if keep_params:
-            params_out = {}
-            for name, c in zip(names, carries, strict=True):
-                params_out[name] = jax.tree.map(
-                    lambda v: _fetch(v)[:n_real].reshape(*shape, n_seeds, *v.shape[1:]), c[0]
-                )
-    finally:
-        if bar is not None:
-            bar.close()
-    timing["run"] = time.perf_counter() - t_run - timing["checkpoint"]
-    timing["total"] = time.perf_counter() - t_begin
-
-    diverged = ~fin_h | np.any(~np.isfinite(loss_h), axis=-1)
-    return SweepResult(
-        activations=names,
-        grid=grid_np,
-        seeds=seed_list,
-        steps=logged,
-        loss=loss_h.reshape(n_act, *shape, n_seeds, n_log),
-        accuracy=acc_h.reshape(n_act, *shape, n_seeds, n_log),
-        diverged=diverged.reshape(n_act, *shape, n_seeds),
-        params=params_out,
-        timing=timing,
+    fit_settings = dict(
+        data=(x, y), sizes=specs, optimizer=optimizer, learning_rate=learning_rate,
+        steps=steps, loss=kind, init=init, log_every=log_every, dtype=dt, precision=precision,
+        block=block,
+    )  # fmt: skip
+    return _Settings(
+        x=x,
+        y=y,
         kind=kind,
-        sizes=list(specs),
+        specs=specs,
+        tx=tx,
+        opt_key=opt_key,
+        init=init,
+        dtype=dt,
+        precision=precision,
+        plan=plan,
+        config=config,
+        checkpoint=ckpt,
+        progress=progress,
+        keep_params=keep_params,
+        is_main=jax.process_index() == 0,
+        fit_settings=fit_settings,
+        task=str(getattr(data, "name", "")) if not isinstance(data, (tuple, list)) else "",
+    )
+
+
+def _program_key(s: _Settings, activation: str, device: Any) -> _engine.ProgramKey:
+    return _engine.ProgramKey(
+        activation=activation,
+        specs=tuple(tuple(v) for v in s.specs),
+        kind=s.kind,
+        optimizer=s.opt_key,
+        init=s.init,
+        dtype=str(s.dtype),
+        log_every=s.plan.log_every,
+        precision=s.precision,
+        hyperparams=tuple((k, str(v.dtype)) for k, v in s.plan.hp.items()),
+        block=s.plan.block,
+        device=device,
+        x=(s.x.shape, str(s.x.dtype)),
+        y=(s.y.shape, str(s.y.dtype)),
+    )
+
+
+def _result(
+    s: _Settings, plan: _Plan, state: _State, params: Any, timing: dict[str, float]
+) -> SweepResult:
+    n_act, t = len(plan.names), plan.logged.size
+    diverged = flag_diverged(state.loss, state.finite)
+    lr = s.config["optimizer"].get("learning_rate")
+    return SweepResult(
+        activations=plan.names,
+        grid=plan.grid,
+        seeds=plan.seeds,
+        steps=plan.logged,
+        loss=state.loss.reshape(n_act, *plan.shape, plan.seeds.size, t),
+        accuracy=state.accuracy.reshape(n_act, *plan.shape, plan.seeds.size, t),
+        diverged=diverged.reshape(n_act, *plan.shape, plan.seeds.size),
+        params=params,
+        timing=timing,
+        kind=s.kind,
+        sizes=list(s.specs),
         config={
-            **{k: v for k, v in config.items() if k not in ("activations", "seeds", "grid")},
+            **{k: v for k, v in s.config.items() if k not in ("activations", "seeds", "grid")},
             "learning_rate": lr,
-            "devices": [str(d) for d in devs],
-            "chunk_steps": chunk * log_every,
+            "task": s.task,
+            "devices": [str(d) for d in plan.devices],
+            "chunk_steps": plan.chunks[0],
         },
+        fit_settings=s.fit_settings,
     )

@@ -1,8 +1,10 @@
-"""The sweep engine: labelled results equal to single runs, grids, divergence, export,
-checkpoints that survive a real kill, several devices, several processes, bad input."""
+"""The sweep engine: labelled results equal to single runs bit for bit, whatever else
+shares the sweep; grids, divergence, export, replay; compiled once; checkpoints that
+survive a real kill; 1, 2 and 4 devices; two processes; bad input."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -21,6 +23,9 @@ import optax
 import pytest
 
 import jaxact as ja
+from jaxact import engine
+from jaxact.results import flag_diverged
+from jaxact.stats import t_quantile
 
 sw = sys.modules["jaxact.sweep"]  # the module (``ja.sweep`` is the function)
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +33,22 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ACTS = ["relu", "tanh"]
 SEEDS = [0, 3]
 STEPS, LOG = 20, 5
+
+
+@contextlib.contextmanager
+def compiles():
+    """The names of the programs XLA compiles inside the block (a list, filled live)."""
+    names: list[str] = []
+
+    def listener(event, duration, **kw):
+        if event == "/jax/core/compile/backend_compile_duration":
+            names.append(str(kw.get("fun_name", "?")))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield names
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +122,37 @@ def test_equals_a_loop_of_fit(base, iris):
             np.testing.assert_allclose(got[s], want, rtol=1e-11, atol=1e-14)
 
 
-def test_same_pair_same_result_in_any_sweep(base, iris):
-    """A run depends on its seed only: not on its position, its neighbours or their number.
+def test_fit_with_the_sweeps_block_and_replay_are_bitwise(base, iris):
+    """fit with the sweep's block, and replay, give the sweep's run bit for bit; a batch of
+    one (fit's default) is another program (float64 on CPU: the last bit may differ)."""
+    block = base.config["block"]
+    for a, s in [(0, 0), (1, 1)]:
+        act, seed = ACTS[a], SEEDS[s]
+        kw = dict(activation=act, optimizer="adam", steps=STEPS, log_every=LOG, dtype=jnp.float64)
+        f = ja.fit(jax.random.key(seed), iris, block=block, **kw)
+        np.testing.assert_array_equal(f.history["loss"], base.loss[a, s])
+        np.testing.assert_array_equal(f.history["accuracy"], base.accuracy[a, s])
+        for got, want in zip(
+            jax.tree.leaves(base.params[act]), jax.tree.leaves(f.params), strict=True
+        ):
+            np.testing.assert_array_equal(got[s], want)
+        r = base.replay(act, seed)
+        np.testing.assert_array_equal(r.history["loss"], base.loss[a, s])
+        for got, want in zip(
+            jax.tree.leaves(base.params[act]), jax.tree.leaves(r.params), strict=True
+        ):
+            np.testing.assert_array_equal(got[s], want)
+        assert r.history["grad_norm"].shape == (len(base.steps), 3)
+        assert r.history["dead"].shape == r.history["saturated"].shape == (len(base.steps), 2)
+    with pytest.raises(ValueError, match="`seed`"):
+        base.replay("relu", 99)
+    with pytest.raises(ValueError, match="`activation`"):
+        base.replay("gelu", 0)
 
-    Equal to rounding: with another number of runs XLA may block a layer's gradient sum
-    differently, so the last bit can change."""
+
+def test_same_pair_same_result_in_any_sweep(base, iris):
+    """A run depends on its seed only: not on its position, its neighbours, their number,
+    the other activations or the grid: bit for bit."""
     other = ja.sweep(
         iris,
         activations=["tanh"],
@@ -115,17 +162,65 @@ def test_same_pair_same_result_in_any_sweep(base, iris):
         progress=False,
         dtype=jnp.float64,
     )
-    np.testing.assert_allclose(other.loss[0, 0], base.loss[1, 1], rtol=1e-14)  # tanh, seed 3
-    np.testing.assert_allclose(other.loss[0, 2], base.loss[1, 0], rtol=1e-14)  # tanh, seed 0
+    np.testing.assert_array_equal(other.loss[0, 0], base.loss[1, 1])  # tanh, seed 3
+    np.testing.assert_array_equal(other.loss[0, 2], base.loss[1, 0])  # tanh, seed 0
     np.testing.assert_array_equal(other.accuracy[0, 0], base.accuracy[1, 1])
     # and not a copy of its neighbour
     assert not np.allclose(other.loss[0, 1], base.loss[1, 0])
+    # more seeds than a block (two blocks), another activation, a grid axis
+    many = ja.sweep(
+        iris,
+        activations=["elu", "relu"],
+        seeds=list(range(40))[::-1],
+        steps=STEPS,
+        log_every=LOG,
+        grid={"learning_rate": [1e-3, 1e-2]},
+        progress=False,
+        dtype=jnp.float64,
+    )
+    assert many.config["block"] < 80  # the runs of relu fill more than one block
+    np.testing.assert_array_equal(many.loss[1, 1, 39], base.loss[0, 0])  # relu, lr 1e-2, seed 0
+    np.testing.assert_array_equal(many.loss[1, 1, 36], base.loss[0, 1])  # relu, seed 3
+    # negative control: the other learning rate is another run
+    assert not np.array_equal(many.loss[1, 0, 39], base.loss[0, 0])
 
 
 def test_second_sweep_of_the_same_shape_does_not_compile(base, iris):
-    again = ja.sweep(iris, **BASE)
+    with compiles() as names:
+        again = ja.sweep(iris, **BASE)
+    assert names == []
     assert again.timing["trace"] == 0.0 and again.timing["compile"] == 0.0
     np.testing.assert_array_equal(again.loss, base.loss)
+
+
+def test_compiled_once_per_program(iris):
+    """A fresh but equal optimizer, another learning rate or grid values, another seed count
+    or list, a subset of the activations: nothing compiles. The counter counts (positive
+    control): a new activation compiles its programs."""
+    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64)
+    ja.sweep(iris, activations=["relu", "tanh"], seeds=3, optimizer=optax.adam(1e-2), **kw)
+    ja.sweep(iris, activations=["relu", "tanh"], seeds=3, learning_rate=0.1, **kw)
+    ja.sweep(iris, activations=["relu"], seeds=2, grid={"learning_rate": [0.1, 0.2]}, **kw)
+    with compiles() as names:
+        ja.sweep(iris, activations=["relu", "tanh"], seeds=5, optimizer=optax.adam(1e-2), **kw)
+        ja.sweep(iris, activations=["tanh"], seeds=[7, 1], optimizer=optax.adam(1e-2), **kw)
+        ja.sweep(iris, activations=["tanh", "relu"], seeds=2, learning_rate=0.03, **kw)
+        ja.sweep(iris, activations=["relu"], seeds=4, grid={"learning_rate": [0.5, 1e-3]}, **kw)
+    assert names == [], names
+    with compiles() as names:
+        ja.sweep(iris, activations=["relu", "softsign"], seeds=2, learning_rate=0.03, **kw)
+    assert len(names) >= 1  # softsign's chunk program
+    # fit: an equal optimizer object, another learning rate of a named one, another key
+    fkw = dict(activation="tanh", steps=STEPS, log_every=LOG, dtype=jnp.float64)
+    ja.fit(jax.random.key(0), iris, optimizer=optax.adam(1e-2), **fkw)
+    ja.fit(jax.random.key(0), iris, optimizer="sgd", learning_rate=0.1, **fkw)
+    with compiles() as names:
+        ja.fit(jax.random.key(1), iris, optimizer=optax.adam(1e-2), **fkw)
+        ja.fit(jax.random.key(2), iris, optimizer="sgd", learning_rate=0.3, **fkw)
+    assert names == [], names
+    with compiles() as names:
+        ja.fit(jax.random.key(1), iris, optimizer=optax.adam(3e-2), **fkw)
+    assert len(names) >= 1  # another constant in the optimizer: another program
 
 
 def test_chunks_and_a_last_short_interval(base, iris):
@@ -145,6 +240,18 @@ def test_chunks_and_a_last_short_interval(base, iris):
     np.testing.assert_array_equal(r.loss[..., :5], base.loss)
     np.testing.assert_array_equal(r.accuracy[..., :5], base.accuracy)
     assert np.all(np.isfinite(r.loss)) and r.config["chunk_steps"] == 10
+    # three chunks (10, 10, 3) give what fit's single chunk of 23 steps gives
+    f = ja.fit(
+        jax.random.key(3),
+        iris,
+        activation="tanh",
+        optimizer="adam",
+        steps=23,
+        log_every=LOG,
+        dtype=jnp.float64,
+        block=r.config["block"],
+    )
+    np.testing.assert_array_equal(r.loss[1, 1], f.history["loss"])
 
 
 # --------------------------------------------------------------------------------------
@@ -291,7 +398,7 @@ def test_t_quantile_against_mpmath():
             df / 2, 0.5, 0, df / (df + t * t), regularized=True
         )
         t = mpmath.findroot(lambda t, cdf=cdf: 1 - cdf(t) / 2 - mpmath.mpf("0.975"), 2)
-        assert sw._t_quantile(df + 1) == pytest.approx(float(t), rel=1e-12)
+        assert t_quantile(0.975, df) == pytest.approx(float(t), rel=1e-12)
 
 
 def test_summary_leaves_diverged_runs_out():
@@ -307,7 +414,12 @@ def test_csv_json_plot(base, tmp_path):
     with (tmp_path / "runs.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == base.loss.size
-    assert list(rows[0]) == ["activation", "seed", "step", "loss", "accuracy", "diverged"]
+    assert list(rows[0])[:6] == ["activation", "seed", "step", "loss", "accuracy", "diverged"]
+    # every setting that was not swept is a column too
+    assert list(rows[0])[6:] == list(base.settings())
+    assert {r["learning_rate"] for r in rows} == {"0.01"}
+    assert {r["network"] for r in rows} == {"4-6-6-3"} and {r["task"] for r in rows} == {"iris"}
+    assert {r["steps"] for r in rows} == {"20"} and {r["optimizer"] for r in rows} == {"adam"}
     last = next(
         r for r in rows if r["activation"] == "tanh" and r["seed"] == "3" and r["step"] == "20"
     )
@@ -357,18 +469,16 @@ def test_checkpoint_resume_and_mismatch(base, iris, tmp_path, monkeypatch):
     np.testing.assert_array_equal(first.loss, base.loss)
     with np.load(path) as z:
         assert int(z["done"]) == STEPS
+
     # a finished checkpoint: nothing to train or compile; the same result and parameters
-    build = sw._build
+    def refuse(*args):
+        raise AssertionError("a finished sweep compiled its programs")
 
-    def trace_only(*args, compile=True):
-        assert not compile, "a finished sweep compiled its programs"
-        return build(*args, compile=compile)
-
-    with monkeypatch.context() as m:
-        m.setattr(sw, "_PROGRAM_CACHE", {})
-        m.setattr(sw, "_build", trace_only)
+    with monkeypatch.context() as m, compiles() as names:
+        m.setattr(engine, "_CACHE", engine.collections.OrderedDict())
+        m.setattr(engine, "_compile", refuse)
         again = ja.sweep(iris, steps=STEPS, checkpoint=path, keep_params=True, **kw)
-    assert again.timing["compile"] == 0.0
+    assert again.timing["compile"] == 0.0 and names == []
     np.testing.assert_array_equal(again.loss, base.loss)
     np.testing.assert_array_equal(again.params["tanh"][2]["w"], base.params["tanh"][2]["w"])
     # another sweep at the same path is refused, before anything compiles, naming the change
@@ -395,15 +505,15 @@ import numpy as np
 import jax
 import jaxact as ja
 
-sw = sys.modules["jaxact.sweep"]
+from jaxact import checkpoint
 mode, ckpt, out = sys.argv[1:4]
 if mode == "slow":  # widen the window between checkpoints, so the kill lands mid-sweep
-    write = sw._write_atomic
+    write = checkpoint.write
     def slow_write(path, arrays):
         write(path, arrays)
         print("checkpoint", int(arrays["done"]), flush=True)
         time.sleep(0.4)
-    sw._write_atomic = slow_write
+    checkpoint.write = slow_write
 r = ja.sweep(ja.load_task("iris"), activations=["relu", "tanh"], seeds=2, steps=300,
              log_every=10, chunk_steps=30, checkpoint=None if ckpt == "-" else ckpt,
              progress=False, keep_params=True)
@@ -468,35 +578,48 @@ import sys
 import jax
 import numpy as np
 import jaxact as ja
+from jaxact import checkpoint
 
-sw = sys.modules["jaxact.sweep"]
 ja.use_cpu_devices(4)
 assert len(jax.devices()) == 4, jax.devices()
 task = ja.load_task("iris")
-kw = dict(activations=["relu", "tanh"], seeds=3, steps=20, log_every=5, progress=False,
-          keep_params=True)
+# blocks of one run, so that 5 runs fill 4 devices (a last block on device 0 again)
+kw = dict(activations=["relu", "tanh"], seeds=5, steps=20, log_every=5, progress=False,
+          keep_params=True, block=1)
+
+def same(a, b):
+    return bool(np.array_equal(a.loss, b.loss)) and bool(np.array_equal(a.accuracy, b.accuracy)) \
+        and all(np.array_equal(u, v) for u, v in zip(jax.tree.leaves(a.params),
+                                                     jax.tree.leaves(b.params)))
+
 one = ja.sweep(task, devices=1, **kw)
-out = {"devices": []}
-for d in (4, 2):  # 3 runs on 4 devices: one padding run; on 2: one each side, padded
+out = {"devices": [], "bitwise": {}}
+for d in (4, 2):
     r = ja.sweep(task, devices=d, **kw)
     out["devices"].append(len(r.config["devices"]))
-    out[f"loss_{d}"] = float(np.max(np.abs(r.loss - one.loss)))
-    out[f"params_{d}"] = max(float(np.max(np.abs(a - b))) for a, b in
-                             zip(jax.tree.leaves(r.params), jax.tree.leaves(one.params)))
-    out[f"bitwise_{d}"] = bool(np.array_equal(r.loss, one.loss))
-# a checkpoint written on 4 devices resumes on 1: it holds the runs, not their padding
-write = sw._write_atomic
+    out["bitwise"][str(d)] = same(r, one)
+# negative control: another block is another program, which may round differently;
+# it is still the same run (equal to float32 rounding)
+other = ja.sweep(task, devices=2, **{**kw, "block": 4})
+out["block4_close"] = float(np.max(np.abs(other.loss - one.loss)))
+# a checkpoint written on 4 devices resumes on 1: it holds the runs, not their layout
+write = checkpoint.write
 def stop_after_first_chunk(path, arrays):
     write(path, arrays)
     raise KeyboardInterrupt
-sw._write_atomic = stop_after_first_chunk
+checkpoint.write = stop_after_first_chunk
 try:
-    ja.sweep(task, devices=4, checkpoint=sys.argv[1], **kw)
+    ja.sweep(task, devices=4, checkpoint=sys.argv[1], chunk_steps=5, **kw)
 except KeyboardInterrupt:
     out["done"] = int(np.load(sys.argv[1])["done"])
-sw._write_atomic = write
-resumed = ja.sweep(task, devices=1, checkpoint=sys.argv[1], **kw)
-out["resumed"] = float(np.max(np.abs(resumed.loss - one.loss)))
+checkpoint.write = write
+resumed = ja.sweep(task, devices=1, checkpoint=sys.argv[1], chunk_steps=5, **kw)
+out["resumed"] = same(resumed, one)
+# a checkpoint of another block is refused, naming the block
+try:
+    ja.sweep(task, devices=1, checkpoint=sys.argv[1], chunk_steps=5, **{**kw, "block": 2})
+except ValueError as e:
+    out["other_block"] = str(e)
 try:
     ja.use_cpu_devices(2)
 except RuntimeError as e:
@@ -506,7 +629,7 @@ print(json.dumps(out))
 
 
 @pytest.mark.slow
-def test_several_cpu_devices_give_the_one_device_result(tmp_path):
+def test_several_cpu_devices_give_the_one_device_result_bitwise(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(DEVICES_CHILD)
     p = subprocess.run(
@@ -520,9 +643,10 @@ def test_several_cpu_devices_give_the_one_device_result(tmp_path):
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["devices"] == [4, 2]
-    for d in (4, 2):
-        assert out[f"loss_{d}"] <= 1e-6 and out[f"params_{d}"] <= 1e-6, out
-    assert out["done"] == 5 and out["resumed"] <= 1e-6, out
+    assert out["bitwise"] == {"4": True, "2": True}, out
+    assert out["block4_close"] <= 1e-5, out
+    assert out["done"] == 5 and out["resumed"] is True, out
+    assert "differs in: block" in out["other_block"]
     assert "before the first JAX computation" in out["late"]
 
 
@@ -531,37 +655,65 @@ import sys
 import jax
 import numpy as np
 
-pid, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+pid, port, out, folder = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 jax.config.update("jax_cpu_collectives_implementation", "gloo")
 jax.distributed.initialize(f"127.0.0.1:{port}", num_processes=2, process_id=pid)
 import jaxact as ja
 
-kw = dict(activations=["relu", "tanh"], seeds=3, steps=20, log_every=5, progress=False,
-          keep_params=True)
-both = ja.sweep(ja.load_task("iris"), **kw)  # every device of both processes
+# 5 runs in blocks of 2: 3 blocks dealt to the 2 devices, one per process
+kw = dict(activations=["relu", "tanh"], seeds=5, steps=20, log_every=5, progress=False,
+          keep_params=True, block=2)
+task = ja.load_task("iris")
+both = ja.sweep(task, **kw)  # every device of both processes
+two = ja.sweep(task, devices=2, **kw)  # devices=N in every process: N / 2 from each
 res = dict(loss=both.loss, accuracy=both.accuracy, w=both.params["tanh"][0]["w"],
-           n=len(both.config["devices"]))
-if pid == 0:  # the reference: process 0's own device alone
-    mine = ja.sweep(ja.load_task("iris"), devices=jax.local_devices(), **kw)
-    res.update(loss1=mine.loss, w1=mine.params["tanh"][0]["w"], n1=len(mine.config["devices"]))
+           n=len(both.config["devices"]), loss2=two.loss)
+# a checkpoint in two processes: written by process 0, read back by both
+ck = f"{folder}/shared.npz"
+first = ja.sweep(task, checkpoint=ck, chunk_steps=10, **kw)
+again = ja.sweep(task, checkpoint=ck, chunk_steps=10, **kw)
+res["ck_same"] = bool(np.array_equal(first.loss, again.loss))
+# processes that read different checkpoints: an error in both, before any step
+try:
+    ja.sweep(task, checkpoint=f"{folder}/own{pid}.npz", chunk_steps=10, **kw)
+    ja.sweep(task, checkpoint=f"{folder}/own{pid}.npz", chunk_steps=10, **kw)
+    res["disagree"] = ""
+except ValueError as e:
+    res["disagree"] = str(e)
 np.savez(out, **res)
 jax.distributed.shutdown()
 """
 
+SINGLE_CHILD = """
+import sys
+import numpy as np
+import jax
+import jaxact as ja
+
+kw = dict(activations=["relu", "tanh"], seeds=5, steps=20, log_every=5, progress=False,
+          keep_params=True, block=2)
+r = ja.sweep(ja.load_task("iris"), **kw)
+np.savez(sys.argv[1], loss=r.loss, accuracy=r.accuracy, w=r.params["tanh"][0]["w"],
+         n=len(r.config["devices"]))
+"""
+
 
 @pytest.mark.slow
-def test_two_processes_share_a_sweep(tmp_path):
-    """jax.distributed with two local processes: each trains half the runs, both get all,
-    equal to what one process computes alone."""
+def test_two_processes_share_a_sweep_bitwise(tmp_path):
+    """jax.distributed with two local processes: each trains its blocks, both get all,
+    bit for bit what one process computes alone; they refuse to resume from different
+    checkpoints."""
     script = tmp_path / "child.py"
     script.write_text(MULTIHOST_CHILD)
+    single = tmp_path / "single.py"
+    single.write_text(SINGLE_CHILD)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = str(s.getsockname()[1])
     env = _env(JAX_NUM_CPU_DEVICES="1")
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(i), port, str(tmp_path / f"p{i}.npz")],
+            [sys.executable, str(script), str(i), port, str(tmp_path / f"p{i}.npz"), str(tmp_path)],
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -579,13 +731,30 @@ def test_two_processes_share_a_sweep(tmp_path):
                 p.kill()
     for p, err in zip(procs, errs, strict=True):
         assert p.returncode == 0, err.decode()[-3000:]
-    with np.load(tmp_path / "p0.npz") as a, np.load(tmp_path / "p1.npz") as b:
-        assert int(a["n"]) == int(b["n"]) == 2  # the mesh spans both processes
-        assert int(a["n1"]) == 1
+    alone = subprocess.run(
+        [sys.executable, str(single), str(tmp_path / "alone.npz")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    with (
+        np.load(tmp_path / "p0.npz") as a,
+        np.load(tmp_path / "p1.npz") as b,
+        np.load(tmp_path / "alone.npz") as one,
+    ):
+        assert int(a["n"]) == int(b["n"]) == 2  # the blocks span both processes
+        assert int(one["n"]) == 1
         for k in ("loss", "accuracy", "w"):
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)  # both hold all runs
-        np.testing.assert_allclose(a["loss"], a["loss1"], rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(a["w"], a["w1"], rtol=1e-5, atol=1e-6)
+            np.testing.assert_array_equal(a[k], one[k], err_msg=k)  # = one process alone
+        np.testing.assert_array_equal(a["loss2"], one["loss"])
+        assert bool(a["ck_same"]) and bool(b["ck_same"])
+        for r in (a, b):
+            assert "processes of this job disagree" in str(r["disagree"])
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 # --------------------------------------------------------------------------------------
@@ -595,12 +764,13 @@ def test_two_processes_share_a_sweep(tmp_path):
 
 @pytest.fixture
 def no_compile(monkeypatch):
-    """Fail the test if a sweep gets as far as building its program."""
+    """Fail the test if a sweep gets as far as compiling a program."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("the sweep compiled before rejecting its input")
 
-    monkeypatch.setattr(sw, "_build", refuse)
+    monkeypatch.setattr(engine, "_compile", refuse)
+    monkeypatch.setattr(engine, "_CACHE", engine.collections.OrderedDict())
 
 
 GOOD = dict(activations=["relu"], seeds=2, steps=5, progress=False)
@@ -649,6 +819,11 @@ GOOD = dict(activations=["relu"], seeds=2, steps=5, progress=False)
         ({"dtype": jnp.int32}, TypeError, r"`dtype`"),
         ({"init": "he_nromal"}, ValueError, r"he_normal"),
         ({"checkpoint": 3}, TypeError, r"`checkpoint`"),
+        ({"steps": 10**12}, ValueError, r"`steps`: expected at most 2147483647"),
+        ({"steps": 10**9, "log_every": 1}, ValueError, r"`steps`.*limit of 268435456"),
+        ({"seeds": 10**5, "steps": 10**5}, ValueError, r"`steps`.*values per metric"),
+        ({"block": 0}, ValueError, r"`block`"),
+        ({"precision": "fast"}, ValueError, r"`precision`.*highest"),
     ],
 )
 def test_bad_input_is_rejected_before_compiling(no_compile, change, error, match):
@@ -702,3 +877,72 @@ def test_key_of_a_seed_is_jax_random_key(base):
         np.testing.assert_array_equal(
             jax.random.key_data(made[i]), jax.random.key_data(jax.random.key(s))
         )
+
+
+def test_checkpoint_path_is_checked_before_training(tmp_path, no_compile):
+    x = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32)
+    y = np.arange(8) % 2
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(ValueError, match=r"`checkpoint`: .*file.* is a file, so"):
+        ja.sweep((x, y), **GOOD, checkpoint=blocker / "sub" / "ck.npz")
+    with pytest.raises(ValueError, match=r"`checkpoint`: expected a file path, got the folder"):
+        ja.sweep((x, y), **GOOD, checkpoint=tmp_path)
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(ValueError, match=r"`checkpoint`: cannot write in"):
+                ja.sweep((x, y), **GOOD, checkpoint=locked / "ck.npz")
+        finally:
+            locked.chmod(0o700)
+
+
+def test_checkpoint_leftovers_removed_and_permissions(iris, tmp_path):
+    path = tmp_path / "ck.npz"
+    stale = tmp_path / ".ck.npz.abc123.tmp"  # what a writer killed mid-write leaves
+    stale.write_bytes(b"half a checkpoint")
+    other = tmp_path / ".other.npz.abc123.tmp"  # another file's: left alone
+    other.write_bytes(b"x")
+    ja.sweep(iris, activations=["relu"], seeds=2, steps=10, log_every=5, progress=False,
+             checkpoint=path)  # fmt: skip
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.npz.abc123.tmp", "ck.npz"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_exploding_runs_are_flagged_and_left_out(iris):
+    """Adam at lr 1e30: losses of 1e29-1e31, finite but exploded; flagged, out of the
+    means, and no overflow warning (warnings are errors in the tests)."""
+    r = ja.sweep(iris, activations=["tanh", "relu"], seeds=4, steps=20, log_every=5,
+                 grid={"learning_rate": [1e-2, 1e30]}, progress=False)  # fmt: skip
+    assert not r.diverged[:, 0].any() and r.diverged[:, 1].all()
+    rows = r.summary()
+    assert [w["diverged"] for w in rows] == [0, 4, 0, 4]
+    assert math.isnan(rows[1]["loss_mean"]) and rows[0]["loss_mean"] < 2
+    # the rule: non-finite, or the final loss above 100 x the loss at step 0
+    loss = np.array([[1.0, 2.0, 99.0], [1.0, 2.0, 101.0], [1.0, np.inf, 0.5]])
+    assert flag_diverged(loss, np.ones(3, bool)).tolist() == [False, True, True]
+    assert flag_diverged(loss[:1], np.zeros(1, bool)).tolist() == [True]
+
+
+def test_csv_tables_stack_across_sweeps(iris, tmp_path):
+    kw = dict(activations=["relu"], seeds=2, steps=10, log_every=5, progress=False)
+    a = ja.sweep(iris, learning_rate=1e-2, **kw)
+    b = ja.sweep(iris, grid={"learning_rate": [1e-3, 3e-2]}, **kw)
+    tables = {}
+    for name, r in (("a", a), ("b", b)):
+        for table in ("runs", "final", "summary"):
+            r.to_csv(tmp_path / f"{name}_{table}.csv", table=table)
+            with (tmp_path / f"{name}_{table}.csv").open() as f:
+                tables[name, table] = list(csv.DictReader(f))
+    for table in ("runs", "final", "summary"):  # the same columns, by name
+        assert set(tables["a", table][0]) == set(tables["b", table][0]), table
+    final = tables["b", "final"]
+    assert len(final) == 1 * 2 * 2 and "step" not in final[0]
+    assert float(final[3]["loss"]) == b.loss[0, 1, 1, -1]
+    assert {r["learning_rate"] for r in tables["a", "final"]} == {"0.01"}
+    assert {r["learning_rate"] for r in final} == {"0.001", "0.03"}

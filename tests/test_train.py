@@ -338,3 +338,89 @@ def test_default_jax_settings_subprocess():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "ok"
+
+
+# --- the training core, sizes, checks at the step ------------------------------------
+
+
+def test_make_chunk_chunks_compose_to_one_advance():
+    """Chunks of multiples of log_every log what one advance over all the steps logs,
+    bit for bit, and end on the same parameters."""
+    x = np.linspace(-1, 1, 24)[:, None]
+    y = np.sin(3 * x)
+    core = ja.make_chunk(
+        (1, 8, 1), activation="tanh", kind="regression", optimizer=optax.adam(1e-2), log_every=4
+    )
+    carry = core.start(jax.random.key(0))
+    whole_carry, whole = jax.jit(lambda c: core.advance(c, (x, y), 20))(carry)
+    c = core.start(jax.random.key(0))
+    parts = []
+    for n in (8, 8, 4):
+        c, h = jax.jit(lambda c, n=n: core.advance(c, (x, y), n))(c)
+        parts.append(h)
+    logged = np.concatenate([np.asarray(p["loss"][:-1]) for p in parts] + [parts[-1]["loss"][-1:]])
+    np.testing.assert_array_equal(logged, np.asarray(whole["loss"]))
+    for a, b in zip(jax.tree.leaves(whole_carry), jax.tree.leaves(c), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert whole["finite"].dtype == jnp.bool_ and bool(whole["finite"].all())
+    with pytest.raises(ValueError, match="`precision`"):
+        ja.make_chunk((1, 2, 1), activation="tanh", kind="regression",
+                      optimizer=optax.adam(1e-2), precision="tf32")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), **{**FIT, "steps": 10**12}),
+        lambda: ja.make_run(
+            (3, 1), activation="relu", kind="binary", optimizer=optax.adam(1e-2), steps=10**12
+        ),
+        lambda: ja.logged_steps(10**12),
+    ],
+)
+def test_steps_beyond_what_can_be_done(call):
+    with pytest.raises(ValueError, match=r"`steps`: expected at most 2147483647 steps"):
+        call()
+
+
+def test_logged_values_limit():
+    with pytest.raises(ValueError, match=r"`steps`.*limit of 268435456 \(2\*\*28\)"):
+        ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), **{**FIT, "steps": 2**29, "log_every": 1})
+
+
+def test_train_step_checks_labels_and_params():
+    params = ja.init_mlp(jax.random.key(0), (3, 4, 3), activation="relu")
+    tx = optax.adam(1e-2)
+    step = ja.make_train_step(ja.make_loss("softmax", "relu"), tx)
+    x = jnp.asarray(TABLE_X, jnp.float32)
+    for bad in ([0, 1, 7, 2], [0, -1, 1, 2]):
+        with pytest.raises(ValueError, match=r"`batch`: expected labels for 3 classes in \[0, 2\]"):
+            step(params, tx.init(params), (x, jnp.asarray(bad)))
+    params, state, _ = step(params, tx.init(params), (x, jnp.array([0, 1, 2, 1])))  # fine
+    bparams = ja.init_mlp(jax.random.key(0), (3, 4, 1), activation="relu")
+    bstep = ja.make_train_step(ja.make_loss("binary", "relu"), tx)
+    with pytest.raises(ValueError, match=r"binary labels .* in \[0, 1\], got min 0 and max 2"):
+        bstep(bparams, tx.init(bparams), (x, np.array([0, 1, 2, 0])))
+    iparams = jax.tree.map(lambda v: v.astype(jnp.int32), bparams)
+    with pytest.raises(TypeError, match=r"`params`: expected floating-point parameters"):
+        bstep(iparams, tx.init(bparams), (x, np.array([0, 1, 1, 0])))
+    # traced batches are not checked (they have no values); the step still runs
+    looped = jax.jit(lambda p, s, b: step(p, s, b))
+    looped(params, state, (x, jnp.array([0, 1, 2, 1])))
+
+
+def test_fit_hyperparams_and_block():
+    tx = optax.inject_hyperparams(optax.adam)(learning_rate=1e-2)
+    kw = dict(sizes=(3, 6, 1), activation="tanh", optimizer=tx, steps=10, log_every=5)
+    plain = ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), **kw)
+    b0 = ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), hyperparams={"b1": 0.0}, **kw)
+    assert not np.array_equal(plain.history["loss"], b0.history["loss"])
+    blocked = ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), block=4, **kw)
+    np.testing.assert_allclose(blocked.history["loss"], plain.history["loss"], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"`hyperparams`: unknown name 'beta'"):
+        ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), hyperparams={"beta": 0.0}, **kw)
+    with pytest.raises(ValueError, match=r"`hyperparams`.*inject_hyperparams"):
+        ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), hyperparams={"b1": 0.0},
+               **{**kw, "optimizer": optax.adam(1e-2)})  # fmt: skip
+    with pytest.raises(ValueError, match="`block`"):
+        ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), block=0, **kw)

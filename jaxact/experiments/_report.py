@@ -153,7 +153,7 @@ def ci95(values: Iterable[float]) -> tuple[float, float]:
     Returns:
       ``(mean, half_width)``; the half-width is NaN for fewer than two values.
     """
-    from scipy import stats
+    from jaxact.stats import t_quantile
 
     v = np.asarray(list(values), dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -161,7 +161,7 @@ def ci95(values: Iterable[float]) -> tuple[float, float]:
         return math.nan, math.nan
     if v.size == 1:
         return float(v[0]), math.nan
-    t = float(stats.t.ppf(0.975, v.size - 1))
+    t = float(t_quantile(0.975, v.size - 1))
     return float(v.mean()), t * float(v.std(ddof=1)) / math.sqrt(v.size)
 
 
@@ -246,7 +246,7 @@ def save(fig, out: pathlib.Path, name: str) -> pathlib.Path:
 
 def band(ax, x, values, *, label: str, c: str | None = None, ls: str = "-", marker=None):
     """Plot the mean over seeds (axis 0 of ``values``) with its 95% CI as a band."""
-    from scipy import stats
+    from jaxact.stats import t_quantile
 
     v = np.asarray(values, dtype=np.float64)
     v = np.where(np.isfinite(v), v, np.nan)
@@ -256,7 +256,7 @@ def band(ax, x, values, *, label: str, c: str | None = None, ls: str = "-", mark
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(v, axis=0)
         sd = np.nanstd(v, axis=0, ddof=1) if v.shape[0] > 1 else np.zeros_like(mean)
-        t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+        t = t_quantile(0.975, np.maximum(n - 1, 1))
         h = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), 0.0)
         lo = mean - h
         if np.all(v[np.isfinite(v)] > 0):
