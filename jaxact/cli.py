@@ -174,7 +174,8 @@ def _range(rng: tuple[float, float]) -> str:
 
 
 def _doc_parts(doc: str | None) -> tuple[str, str]:
-    """The description (summary, math, conventions) and the references of a docstring."""
+    """The description (summary, math, conventions) and the references of a docstring,
+    as terminal text (math rendered in Unicode, reST roles resolved)."""
     import inspect
 
     lines = inspect.cleandoc(doc or "").splitlines()
@@ -199,9 +200,11 @@ def _doc_parts(doc: str | None) -> tuple[str, str]:
             sections[current] = []
             continue
         sections.setdefault(current, []).append(line)
-    desc = [ln for ln in sections[""] if ln.strip() != ".. math::"]
-    refs = textwrap.dedent("\n".join(sections.get("References", []))).strip()
-    return textwrap.dedent("\n".join(desc)).strip(), refs
+    from jaxact import _texmath
+
+    desc = _texmath.render_doc(textwrap.dedent("\n".join(sections[""]))).strip()
+    refs = _texmath.render_doc(textwrap.dedent("\n".join(sections.get("References", []))))
+    return desc, refs.strip()
 
 
 # --------------------------------------------------------------------------------------
@@ -292,10 +295,34 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _check_png(arg: str, path: Path) -> None:
+    """Check, before any work, that a PNG can be drawn and written at ``path``."""
     if path.suffix.lower() != ".png":
         raise UserError(f"`{arg}`: expected a .png file name, got {str(path)!r}")
-    if path.parent != Path() and not path.parent.is_dir():
-        raise UserError(f"`{arg}`: no such folder {str(path.parent)!r}")
+    if path.is_dir():
+        raise UserError(f"`{arg}`: {str(path)!r} is a folder; expected a .png file name")
+    _check_folder(arg, path.parent)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError(
+            f"`{arg}`: drawing needs matplotlib, which is not installed; install it with "
+            "pip install 'jaxact[plot]' (or pip install matplotlib)"
+        ) from None
+
+
+def _check_folder(arg: str, folder: Path) -> None:
+    """Check that files can be written in ``folder`` (which must exist)."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(
+                    f"`{arg}`: {str(parent)!r} is a file, not a folder; choose another path"
+                )
+            break
+    if not folder.is_dir():
+        raise UserError(f"`{arg}`: no such folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"`{arg}`: cannot write in folder {str(folder)!r} (permission denied)")
 
 
 def _plot_activation(rec: Any, path: Path) -> None:
@@ -502,20 +529,26 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
         if getattr(args, flag):
             argv.append(f"--{flag}")
     cmd = [sys.executable, "-m", "jaxact.experiments", "--prog", PROG, *argv]
-    # Ctrl-C reaches the child too (same process group); this process waits for it to
-    # save what it finished and end, then reports.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the child too (same process group): it saves what it finished, ends
+    # its workers, says so in one line and exits with 130. A SIGTERM sent to this process
+    # is passed on to the child, which ends the same way.
+    child = subprocess.Popen(cmd)
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)
+
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig, handler in ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, forward))
+    }
     try:
-        code = subprocess.call(cmd)
+        code = child.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if code in (130, -signal.SIGINT):
-        print(
-            f"\n{PROG}: interrupted; run the same command again to carry on with the "
-            "experiments that had not finished",
-            file=sys.stderr,
-        )
-        return 130
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code < 0:  # the child was killed by a signal before it could say so itself
+        print(f"\n{PROG}: experiments ended by signal {-code}", file=sys.stderr)
+        return 128 - code
     return code
 
 

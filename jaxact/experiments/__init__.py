@@ -14,6 +14,7 @@ import importlib
 import os
 import pathlib
 import pickle
+import tempfile
 import time
 import traceback
 from types import ModuleType
@@ -116,9 +117,14 @@ def save_done(out: pathlib.Path, result: Result, quick: bool, digest: str) -> No
         return
     path = _saved_path(out, result.name, quick)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((digest, result)))
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pickle.dumps((digest, result)))
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result | None:
