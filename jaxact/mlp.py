@@ -511,7 +511,7 @@ def mlp_apply(
     """
     out = "identity" if output is None else _validate.choice("output", output, _OUTPUTS)
     z = mlp_forward(params, x, activation=activation).pre[-1]
-    single = jnp.ndim(x) == 1
+    single = np.ndim(x) == 1  # x is checked by mlp_forward
     if out == "sigmoid":
         z = _acts.get("sigmoid").fn(z)
     elif out == "softmax":
@@ -740,12 +740,13 @@ def manual_grad(
     kind = _validate.choice("loss", loss, _validate.TASK_KINDS)
     rec = _check_backprop_activation(activation)
     specs = _check_params(params)
-    if jnp.ndim(x) != 2:
-        raise ValueError(f"`x`: expected a batch of shape (n, {specs[0][0]}), got {jnp.shape(x)}")
-    if jnp.shape(x)[0] == 0:
-        raise ValueError(f"`x`: expected at least one example, got shape {jnp.shape(x)}")
+    x = x if isinstance(x, jax.Array) else _validate.numeric_array("x", x)
+    if x.ndim != 2:
+        raise ValueError(f"`x`: expected a batch of shape (n, {specs[0][0]}), got shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"`x`: expected at least one example, got shape {x.shape}")
     dtype = jnp.asarray(params[0]["w"]).dtype
-    ya = _prepare_y(y, kind, jnp.shape(x)[0], specs[-1][1], dtype)
+    ya = _prepare_y(y, kind, x.shape[0], specs[-1][1], dtype)
     fw = mlp_forward(params, x, activation=rec)
     _check_finite("x", fw.inputs[0])
     delta = _output_delta(fw.pre[-1], ya, kind)

@@ -125,7 +125,7 @@ def test_show_card_and_plot(tmp_path):
     out = proc.stdout
     rec = ja.get("leaky_relu")
     assert out.startswith("leaky_relu\n")
-    assert r"\begin{cases}" in out  # the formula from the docstring's math
+    assert "f(x) = {x if x ≥ 0; a x if x < 0}" in out  # the docstring's math, rendered
     assert "f'(x)" in out  # the derivative
     assert "minimum-norm subgradient" in out  # the kink convention
     assert "negative_slope = 0.01" in out  # parameter default
