@@ -557,7 +557,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The ``jaxact`` command's argument parser (its errors are one line, exit 2)."""
     p = _Parser(
         prog=PROG,
         description="Activation functions in JAX: the catalog, derivative checks, training "
@@ -689,7 +690,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         return args.run(args)
     except (ValueError, TypeError) as e:
