@@ -238,10 +238,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_show(args: argparse.Namespace) -> int:
+def _activation(name: str) -> Any:
+    """The catalog record of ``name``; an unknown name is an error naming ``NAME``."""
     import jaxact as ja
 
-    rec = ja.get(args.name)
+    try:
+        return ja.get(name)
+    except ValueError as e:
+        msg = str(e).removeprefix("`activation`: ")
+        raise UserError(f"`NAME`: {msg}") from None
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    rec = _activation(args.name)
     plot = Path(args.plot) if args.plot else None
     if plot is not None:
         _check_png("--plot", plot)
@@ -370,9 +379,8 @@ def _plot_activation(rec: Any, path: Path) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    import jaxact as ja
 
-    names = [ja.get(n).name for n in args.names] or None
+    names = [_activation(n).name for n in args.names] or None
     from jaxact import gradcheck
 
     checks = args.checks

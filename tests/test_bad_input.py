@@ -295,3 +295,24 @@ def test_experiments_out_unwritable(tmp_path, capsys):
     finally:
         ro.chmod(0o700)
     assert "cannot create folder" in _experiments_error(capsys, code)
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "says"),
+    [
+        (["show", "nosuch"], "NAME", "unknown name 'nosuch'"),
+        (["show", "rleu"], "NAME", "relu"),
+        (["check", "relu", "nosuch"], "NAME", "unknown name 'nosuch'"),
+        (["check", "relu", "--checks", "nope"], "--checks", "unknown value 'nope'"),
+        (["show", "gelu", "--plot", "g.jpg"], "--plot", "expected a .png file name"),
+    ],
+)
+def test_command_mistakes_are_one_line_naming_the_option(argv, option, says, capsys):
+    assert says in _one_line_error(capsys, cli_main(argv), option)
+
+
+def test_experiments_unknown_name_is_one_line_naming_it(tmp_path, capsys):
+    code = experiments_main(["gallry", "--out", str(tmp_path)], prog="jaxact")
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err
+    assert err.startswith("jaxact: error: `NAME`: unknown experiment 'gallry'; closest: gallery")

@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experi
             near = difflib.get_close_matches(n, known, n=3, cutoff=0.6)
             hint = f"; closest: {', '.join(near)}" if near else ""
             print(
-                f"{prog}: error: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
+                f"{prog}: error: `NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
                 file=sys.stderr,
             )
             return 2
