@@ -316,3 +316,17 @@ def test_experiments_unknown_name_is_one_line_naming_it(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and "\n" not in err
     assert err.startswith("jaxact: error: `NAME`: unknown experiment 'gallry'; closest: gallery")
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [
+        (np.array(["a", "b"]), "ndarray of dtype <U1"),
+        (np.array([1.0, None]), "ndarray of dtype object"),
+        ("1.0", "str"),
+    ],
+)
+@pytest.mark.parametrize("name", ["relu", "gelu", "softmax"])
+def test_activations_name_what_they_received(name, x, shown):
+    with pytest.raises(TypeError, match=rf"`x` of {name}: expected an array or a number.*{shown}"):
+        ja.get(name).fn(x)
