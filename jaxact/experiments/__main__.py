@@ -33,7 +33,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jaxact.experiments as experiments
 from jaxact.experiments import _report
@@ -117,7 +117,13 @@ def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
             w.join(timeout=5)
 
 
-def _run_parallel(names, quick, out, jobs, record) -> None:
+def _run_parallel(
+    names: Sequence[str],
+    quick: bool,
+    out: pathlib.Path,
+    jobs: int,
+    record: Callable[[str, Result, float], None],
+) -> None:
     """Run ``names`` in ``jobs`` worker processes, recording each result as it comes.
 
     Interrupted (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt``), the queued
