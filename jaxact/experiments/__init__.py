@@ -14,6 +14,7 @@ import importlib
 import os
 import pathlib
 import pickle
+import signal
 import tempfile
 import time
 import traceback
@@ -148,6 +149,14 @@ def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result 
     if not all(pathlib.Path(f).exists() for f in result.figures):
         return None
     return result
+
+
+def worker_init() -> None:
+    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers).
+
+    Defined here, not in ``__main__``, so that spawned workers can import it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -99,11 +99,6 @@ def _out_problem(out: pathlib.Path) -> str | None:
     return None
 
 
-def _worker_init() -> None:
-    """In each worker: Ctrl-C is the parent's to handle (it ends the workers)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     """Cancel what has not started and end the worker processes now."""
     pool.shutdown(wait=False, cancel_futures=True)
@@ -130,7 +125,9 @@ def _run_parallel(
     experiments are cancelled and the workers ended before the interruption goes on.
     """
     ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold JAX
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        jobs, mp_context=ctx, initializer=experiments.worker_init
+    )
     try:
         futures = {pool.submit(experiments.run_one, n, quick, str(out)): n for n in names}
         for fut in concurrent.futures.as_completed(futures):
