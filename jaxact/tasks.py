@@ -772,8 +772,12 @@ def load_task_file(
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise ValueError(f"`path`: expected a .csv or .npz file, got {str(p)!r}")
+    if p.is_dir():
+        raise ValueError(f"`path`: {str(p)!r} is a folder; expected a .csv or .npz file")
     if not p.is_file():
         raise ValueError(f"`path`: no such file {str(p)!r}")
+    if not os.access(p, os.R_OK):
+        raise ValueError(f"`path`: cannot read {str(p)!r} (permission denied)")
 
     if suffix == ".csv":
         cols = _read_csv(p)

@@ -330,3 +330,23 @@ def test_experiments_unknown_name_is_one_line_naming_it(tmp_path, capsys):
 def test_activations_name_what_they_received(name, x, shown):
     with pytest.raises(TypeError, match=rf"`x` of {name}: expected an array or a number.*{shown}"):
         ja.get(name).fn(x)
+
+
+def test_a_folder_named_like_a_data_file_is_named_a_folder(tmp_path):
+    (tmp_path / "data.csv").mkdir()
+    with pytest.raises(ValueError, match=r"`path`: .*data\.csv' is a folder; expected a \.csv"):
+        ja.load_task_file(tmp_path / "data.csv", label="y")
+    with pytest.raises(ValueError, match=r"`path`: no such file"):
+        ja.load_task_file(tmp_path / "missing.csv", label="y")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads anything")
+def test_an_unreadable_data_file(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,y\n1,0\n")
+    path.chmod(0o000)
+    try:
+        with pytest.raises(ValueError, match=r"`path`: cannot read .*permission denied"):
+            ja.load_task_file(path, label="y")
+    finally:
+        path.chmod(0o600)
