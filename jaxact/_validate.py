@@ -91,7 +91,7 @@ def numeric_array(arg: str, x: Any) -> np.ndarray:
         np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
     ):
         raise TypeError(
-            f"`{arg}`: expected an array of numbers (float, int or bool), got a "
+            f"`{arg}`: expected a numeric array (float, int or bool), got "
             f"{type(x).__name__} of {dtype_text(a.dtype)}"
         )
     return a
