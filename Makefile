@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench check clean
+.PHONY: run test lint format bench check install-check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,9 @@ format: $(STAMP)
 
 check: $(STAMP)  ## the derivative checker's report for the whole catalog
 	$(BIN)/python -m jaxact.gradcheck
+
+install-check:  ## pip install . into a fresh venv outside the checkout; README snippets run
+	PY=$(PY) ci/install_check.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/activations.py

@@ -31,4 +31,4 @@ def _export_catalog() -> None:
 
 _export_catalog()
 del _export_catalog
-__version__ = "0.1.0"
+from jaxact._version import __version__ as __version__  # noqa: E402

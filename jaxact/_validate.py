@@ -12,7 +12,30 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
+
+TASK_KINDS: tuple[str, ...] = ("softmax", "binary", "regression")
+"""The task kinds: each pairs an output function with its loss on the logits (softmax
+cross-entropy on integer labels or one-hot targets, binary cross-entropy on 0/1 labels,
+mean squared error on real targets)."""
+
+_DTYPE_KINDS = {
+    "U": "text",
+    "S": "bytes",
+    "O": "Python objects",
+    "c": "complex numbers",
+    "M": "dates",
+    "m": "time spans",
+    "V": "raw records",
+}
+
+
+def dtype_text(dtype: Any) -> str:
+    """``dtype <U3 (text)``: a dtype as messages quote it, with what it holds in words."""
+    dt = np.dtype(dtype)
+    what = None if jnp.issubdtype(dt, jnp.floating) else _DTYPE_KINDS.get(dt.kind)
+    return f"dtype {dt}" + (f" ({what})" if what else "")
 
 
 def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
@@ -51,16 +74,48 @@ def positive_float(arg: str, value: Any) -> float:
 
 
 def numeric_array(arg: str, x: Any) -> np.ndarray:
-    """``x`` as a NumPy array of numbers or booleans; a ``TypeError`` for anything else."""
+    """``x`` as a NumPy array of numbers or booleans; a ``TypeError`` for anything else.
+
+    A ragged nesting of lists (rows of different lengths) is a ``ValueError``.
+    """
     try:
         a = np.asarray(x)
+    except ValueError as e:
+        raise ValueError(
+            f"`{arg}`: expected a rectangular array (rows of equal length), got a ragged "
+            f"{type(x).__name__}"
+        ) from e
     except Exception as e:
         raise TypeError(f"`{arg}`: expected a numeric array, got {type(x).__name__}") from e
     if a.dtype == object or not (
         np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
     ):
-        raise TypeError(f"`{arg}`: expected a numeric array, got dtype {a.dtype}")
+        raise TypeError(
+            f"`{arg}`: expected a numeric array (float, int or bool), got "
+            f"{type(x).__name__} of {dtype_text(a.dtype)}"
+        )
     return a
+
+
+def float_leaf(arg: str, v: Any) -> np.dtype:
+    """The dtype of a parameter array ``v``; a ``TypeError`` unless it is floating.
+
+    Integer parameters would cast the inputs to integers (truncating them) and give
+    all-zero gradients, so they are refused rather than converted.
+    """
+    dt = getattr(v, "dtype", None)
+    if dt is None:
+        try:
+            dt = np.asarray(v).dtype
+        except ValueError:
+            dt = np.dtype(object)
+    dt = np.dtype(dt)
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise TypeError(
+            f"`{arg}`: expected a floating array (float32 or float64, as init_mlp makes "
+            f"them), got {dtype_text(dt)}; cast it, e.g. jnp.asarray(w, jnp.float32)"
+        )
+    return dt
 
 
 def features(arg: str, x: Any, *, width: int | None = None) -> np.ndarray:

@@ -186,8 +186,9 @@ def _as_input(x: ArrayLike, fname: str) -> tuple[Array, jnp.dtype]:
     try:
         x = jnp.asarray(x)
     except TypeError as e:
+        got = type(x).__name__ + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else "")
         raise TypeError(
-            f"`x` of {fname}: expected an array or a number, got {type(x).__name__}"
+            f"`x` of {fname}: expected an array or a number (float, int or bool), got {got}"
         ) from e
     dt = x.dtype
     if jnp.issubdtype(dt, jnp.complexfloating):

@@ -181,7 +181,8 @@ def _range(rng: tuple[float, float]) -> str:
 
 
 def _doc_parts(doc: str | None) -> tuple[str, str]:
-    """The description (summary, math, conventions) and the references of a docstring."""
+    """The description (summary, math, conventions) and the references of a docstring,
+    as terminal text (math rendered in Unicode, reST roles resolved)."""
     import inspect
 
     lines = inspect.cleandoc(doc or "").splitlines()
@@ -206,9 +207,11 @@ def _doc_parts(doc: str | None) -> tuple[str, str]:
             sections[current] = []
             continue
         sections.setdefault(current, []).append(line)
-    desc = [ln for ln in sections[""] if ln.strip() != ".. math::"]
-    refs = textwrap.dedent("\n".join(sections.get("References", []))).strip()
-    return textwrap.dedent("\n".join(desc)).strip(), refs
+    from jaxact import _texmath
+
+    desc = _texmath.render_doc(textwrap.dedent("\n".join(sections[""]))).strip()
+    refs = _texmath.render_doc(textwrap.dedent("\n".join(sections.get("References", []))))
+    return desc, refs.strip()
 
 
 # --------------------------------------------------------------------------------------
@@ -242,10 +245,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_show(args: argparse.Namespace) -> int:
+def _activation(name: str) -> Any:
+    """The catalog record of ``name``; an unknown name is an error naming ``NAME``."""
     import jaxact as ja
 
-    rec = ja.get(args.name)
+    try:
+        return ja.get(name)
+    except ValueError as e:
+        msg = str(e).removeprefix("`activation`: ")
+        raise UserError(f"`NAME`: {msg}") from None
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    rec = _activation(args.name)
     plot = Path(args.plot) if args.plot else None
     if plot is not None:
         _check_png("--plot", plot)
@@ -299,10 +311,34 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _check_png(arg: str, path: Path) -> None:
+    """Check, before any work, that a PNG can be drawn and written at ``path``."""
     if path.suffix.lower() != ".png":
         raise UserError(f"`{arg}`: expected a .png file name, got {str(path)!r}")
-    if path.parent != Path() and not path.parent.is_dir():
-        raise UserError(f"`{arg}`: no such folder {str(path.parent)!r}")
+    if path.is_dir():
+        raise UserError(f"`{arg}`: {str(path)!r} is a folder; expected a .png file name")
+    _check_folder(arg, path.parent)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError(
+            f"`{arg}`: drawing needs matplotlib, which is not installed; install it with "
+            "pip install 'jaxact[plot]' (or pip install matplotlib)"
+        ) from None
+
+
+def _check_folder(arg: str, folder: Path) -> None:
+    """Check that files can be written in ``folder`` (which must exist)."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(
+                    f"`{arg}`: {str(parent)!r} is a file, not a folder; choose another path"
+                )
+            break
+    if not folder.is_dir():
+        raise UserError(f"`{arg}`: no such folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"`{arg}`: cannot write in folder {str(folder)!r} (permission denied)")
 
 
 def _plot_activation(rec: Any, path: Path) -> None:
@@ -350,9 +386,8 @@ def _plot_activation(rec: Any, path: Path) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    import jaxact as ja
 
-    names = [ja.get(n).name for n in args.names] or None
+    names = [_activation(n).name for n in args.names] or None
     from jaxact import gradcheck
 
     checks = args.checks
@@ -564,20 +599,26 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
         if getattr(args, flag):
             argv.append(f"--{flag}")
     cmd = [sys.executable, "-m", "jaxact.experiments", "--prog", PROG, *argv]
-    # Ctrl-C reaches the child too (same process group); this process waits for it to
-    # save what it finished and end, then reports.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the child too (same process group): it saves what it finished, ends
+    # its workers, says so in one line and exits with 130. A SIGTERM sent to this process
+    # is passed on to the child, which ends the same way.
+    child = subprocess.Popen(cmd)
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)
+
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig, handler in ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, forward))
+    }
     try:
-        code = subprocess.call(cmd)
+        code = child.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if code in (130, -signal.SIGINT):
-        print(
-            f"\n{PROG}: interrupted; run the same command again to carry on with the "
-            "experiments that had not finished",
-            file=sys.stderr,
-        )
-        return 130
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code < 0:  # the child was killed by a signal before it could say so itself
+        print(f"\n{PROG}: experiments ended by signal {-code}", file=sys.stderr)
+        return 128 - code
     return code
 
 
@@ -586,7 +627,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The ``jaxact`` command's argument parser (its errors are one line, exit 2)."""
     p = _Parser(
         prog=PROG,
         description="Activation functions in JAX: the catalog, derivative checks, training "
@@ -728,7 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         return args.run(args)
     except (ValueError, TypeError) as e:

@@ -23,7 +23,6 @@ import jax
 import jax.numpy as jnp
 
 from jaxact import activations as _acts
-from jaxact import losses as _losses
 from jaxact import mlp as _mlp
 
 Array = jax.Array
@@ -33,34 +32,12 @@ ActivationLike = str | _acts.Activation | Callable[..., Array]
 __all__ = ["dead_fraction", "grad_norms", "layer_stats", "saturated_fraction"]
 
 
-def _hidden(
-    params: Any, x: ArrayLike, activation: ActivationLike
-) -> tuple[_mlp._Act, list[Array], list[Array]]:
-    specs = _mlp._check_params(params)
-    act = _mlp.resolve_activation(activation)
-    _mlp._check_act_params(act, params)
-    xa, _ = _mlp._prepare_x(x, specs[0][0], jnp.asarray(params[0]["w"]).dtype)
-    inputs, pre = _mlp._forward(params, xa, act)
-    return act, inputs, pre
-
-
-def _slopes(act: _mlp._Act, params: Any, pre: list[Array]) -> list[Array]:
+def _slopes(fw: _mlp.Forward, params: Any) -> list[Array]:
     """f′(z_l) for each hidden layer, shape (n, m) each."""
-    if act.rec is not None and act.rec.kind != "elementwise":
-        raise ValueError(
-            f"`activation`: dead and saturated units are defined for elementwise activations, "
-            f"got {act.rec.name!r} of kind {act.rec.kind!r}"
-        )
-    out = []
-    for layer, z in zip(params[:-1], pre[:-1], strict=True):
-        ap = layer.get("act", {})
-        if act.rec is not None:
-            kw = {k: v[None, :] for k, v in ap.items()}
-            out.append(act.rec.derivative(z, **kw))
-        else:
-            # An elementwise callable: its Jacobian is diagonal, J·1 = f′(z).
-            out.append(jax.jvp(lambda u, ap=ap: act(u, ap), (z,), (jnp.ones_like(z),))[1])
-    return out
+    return [
+        fw.activation.slope(z, layer.get("act", {}))
+        for layer, z in zip(params[:-1], fw.pre[:-1], strict=True)
+    ]
 
 
 def _stack(values: list[Array], dtype: Any) -> Array:
@@ -92,7 +69,8 @@ def grad_norms(
       >>> ja.grad_norms(params, x, y, activation="tanh", kind="regression").shape
       (3,)
     """
-    loss_fn = _losses.make_loss(kind, activation)
+    _mlp.mlp_forward(params, x, activation=activation)  # checks params, x and activation
+    loss_fn = _mlp.make_loss(kind, activation)
     g = jax.grad(loss_fn)(params, (x, y))
     return jnp.stack([jnp.sqrt(jnp.sum(jnp.square(layer["w"]))) for layer in g])
 
@@ -121,11 +99,9 @@ def dead_fraction(params: Any, x: ArrayLike, *, activation: ActivationLike) -> A
       >>> ja.dead_fraction(params, x, activation="relu")
       Array([0.5], dtype=float32)
     """
-    act, _, pre = _hidden(params, x, activation)
-    dt = pre[-1].dtype
-    return _stack(
-        [jnp.mean(jnp.all(d == 0, axis=0).astype(dt)) for d in _slopes(act, params, pre)], dt
-    )
+    fw = _mlp.mlp_forward(params, x, activation=activation)
+    dt = fw.pre[-1].dtype
+    return _stack([jnp.mean(jnp.all(d == 0, axis=0).astype(dt)) for d in _slopes(fw, params)], dt)
 
 
 def saturated_fraction(
@@ -155,13 +131,10 @@ def saturated_fraction(
     """
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
         raise ValueError(f"`tol`: expected a number >= 0, got {tol!r}")
-    act, _, pre = _hidden(params, x, activation)
-    dt = pre[-1].dtype
+    fw = _mlp.mlp_forward(params, x, activation=activation)
+    dt = fw.pre[-1].dtype
     return _stack(
-        [
-            jnp.mean(jnp.all(jnp.abs(d) <= tol, axis=0).astype(dt))
-            for d in _slopes(act, params, pre)
-        ],
+        [jnp.mean(jnp.all(jnp.abs(d) <= tol, axis=0).astype(dt)) for d in _slopes(fw, params)],
         dt,
     )
 
@@ -189,9 +162,9 @@ def layer_stats(params: Any, x: ArrayLike, *, activation: ActivationLike) -> dic
       >>> sorted(s), s["act_mean"].shape
       (['act_mean', 'act_var', 'pre_mean', 'pre_var'], (2,))
     """
-    _, inputs, pre = _hidden(params, x, activation)
-    dt = pre[-1].dtype
-    hidden_pre, hidden_act = pre[:-1], inputs[1:]
+    fw = _mlp.mlp_forward(params, x, activation=activation)
+    dt = fw.pre[-1].dtype
+    hidden_pre, hidden_act = fw.pre[:-1], fw.inputs[1:]
     return {
         "pre_mean": _stack([jnp.mean(z) for z in hidden_pre], dt),
         "pre_var": _stack([jnp.var(z) for z in hidden_pre], dt),

@@ -11,7 +11,8 @@ kind           output          loss (mean over the n examples)
 ``regression`` identity        :math:`\frac{1}{k} \lVert z - y \rVert^2`
 =============  ==============  ===========================================================
 
-The cross-entropies are thin wrappers over :mod:`optax`
+:func:`~jaxact.make_loss` composes these with the network's forward pass. The
+cross-entropies are thin wrappers over :mod:`optax`
 (``softmax_cross_entropy_with_integer_labels``, ``softmax_cross_entropy``,
 ``sigmoid_binary_cross_entropy``) that add shape checks and the mean.
 """
@@ -27,8 +28,6 @@ import numpy as np
 import optax
 
 from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import mlp as _mlp
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
@@ -36,23 +35,19 @@ ArrayLike = jax.typing.ArrayLike
 __all__ = [
     "accuracy",
     "loss_for",
-    "make_loss",
     "mse",
     "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
 ]
 
-KINDS = ("softmax", "binary", "regression")
+KINDS = _validate.TASK_KINDS
 OUTPUT_OF_KIND = {"softmax": "softmax", "binary": "sigmoid", "regression": "identity"}
 
 
 def _arr(a: Any, arg: str) -> Array:
-    if isinstance(a, jax.core.Tracer):
+    if isinstance(a, jax.Array):
         return a
-    try:
-        return jnp.asarray(a)
-    except TypeError as e:
-        raise TypeError(f"`{arg}`: expected a numeric array, got {type(a).__name__}") from e
+    return jnp.asarray(_validate.numeric_array(arg, a))
 
 
 def _float(a: Array, arg: str) -> Array:
@@ -262,37 +257,3 @@ def loss_for(kind: str) -> Callable[[Array, Array], Array]:
         "binary": sigmoid_binary_cross_entropy,
         "regression": mse,
     }[kind]
-
-
-def make_loss(
-    kind: str, activation: str | _acts.Activation | Callable[..., Array]
-) -> Callable[[Any, tuple[ArrayLike, ArrayLike]], Array]:
-    """The training loss of an MLP: ``loss_fn(params, (x, y)) -> scalar``.
-
-    ``loss_for(kind)(mlp_apply(params, x, activation=activation), y)``: the loss is taken
-    on the logits (the output function of ``kind`` is folded into the loss).
-
-    Args:
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
-      activation: the hidden activation (name, record or callable).
-
-    Returns:
-      A pure function ``loss_fn(params, batch)`` with ``batch = (x, y)``, ready for
-      :func:`jax.grad` and :func:`~jaxact.make_train_step`.
-
-    Examples:
-      >>> import jax, jax.numpy as jnp, jaxact as ja
-      >>> params = ja.init_mlp(jax.random.key(0), (2, 4, 1), activation="relu")
-      >>> x = jnp.zeros((3, 2), dtype=jnp.float32)
-      >>> y = jnp.array([0, 1, 1], dtype=jnp.int32)
-      >>> ja.make_loss("binary", "relu")(params, (x, y))  # zero input: logits 0, loss log 2
-      Array(0.6931472, dtype=float32)
-    """
-    fn = loss_for(kind)
-    _mlp.resolve_activation(activation)
-
-    def loss_fn(params: Any, batch: tuple[ArrayLike, ArrayLike]) -> Array:
-        x, y = batch
-        return fn(_mlp.mlp_apply(params, x, activation=activation), y)
-
-    return loss_fn

@@ -40,7 +40,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -49,21 +49,24 @@ import numpy as np
 from jaxact import _validate
 from jaxact import activations as _acts
 from jaxact import init as _init
+from jaxact import losses as _losses
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
 Params = list[dict[str, Any]]
 
 __all__ = [
+    "Forward",
     "check_manual_grad",
     "init_mlp",
     "layer_specs",
+    "make_loss",
     "manual_grad",
     "mlp_apply",
+    "mlp_forward",
 ]
 
 _OUTPUTS = ("identity", "linear", "sigmoid", "softmax")
-_KINDS = ("softmax", "binary", "regression")
 
 # --------------------------------------------------------------------------------------
 # Argument checks
@@ -160,71 +163,115 @@ def layer_specs(sizes: Any) -> list[tuple[int, int]]:
 
 
 def _check_params(params: Any) -> list[tuple[int, int]]:
-    """Check the pytree layout of ``params``; return the layer specs it implies."""
+    """Check the pytree layout and dtypes of ``params``; return the layer specs it implies.
+
+    Every leaf must be floating, all of one dtype (the first weight's).
+    """
     if not isinstance(params, (list, tuple)) or not params:
         raise TypeError(
             "`params`: expected a non-empty list of layer dicts {'w', 'b'} (from init_mlp), "
             f"got {type(params).__name__}"
         )
-    specs = []
+    specs: list[tuple[int, int]] = []
+    dtypes: dict[str, np.dtype] = {}
     for i, layer in enumerate(params):
         if not isinstance(layer, Mapping) or "w" not in layer or "b" not in layer:
             got = sorted(layer) if isinstance(layer, Mapping) else type(layer).__name__
             raise TypeError(f"`params[{i}]`: expected a dict with keys 'w' and 'b', got {got}")
+        leaves = {f"params[{i}]['w']": layer["w"], f"params[{i}]['b']": layer["b"]}
+        act = layer.get("act", {})
+        if not isinstance(act, Mapping):
+            raise TypeError(
+                f"`params[{i}]['act']`: expected a dict {{name: (n_out,) array}}, "
+                f"got {type(act).__name__}"
+            )
+        leaves.update({f"params[{i}]['act'][{k!r}]": v for k, v in act.items()})
+        dtypes.update({arg: _validate.float_leaf(arg, v) for arg, v in leaves.items()})
         w, b = layer["w"], layer["b"]
         if jnp.ndim(w) != 2 or jnp.ndim(b) != 1 or jnp.shape(b)[0] != jnp.shape(w)[1]:
             raise ValueError(
                 f"`params[{i}]`: expected 'w' of shape (n_in, n_out) and 'b' of shape "
                 f"(n_out,), got {jnp.shape(w)} and {jnp.shape(b)}"
             )
+        if 0 in jnp.shape(w):
+            raise ValueError(f"`params[{i}]['w']`: expected no empty dimension, got {jnp.shape(w)}")
         if i and jnp.shape(w)[0] != specs[-1][1]:
             raise ValueError(
                 f"`params`: layer {i} has {jnp.shape(w)[0]} inputs but layer {i - 1} has "
                 f"{specs[-1][1]} outputs"
             )
-        for pname, v in dict(layer.get("act", {})).items():
+        for pname, v in act.items():
             if jnp.shape(v) != (jnp.shape(w)[1],):
                 raise ValueError(
                     f"`params[{i}]['act'][{pname!r}]`: expected shape ({jnp.shape(w)[1]},), "
                     f"got {jnp.shape(v)}"
                 )
         specs.append((int(jnp.shape(w)[0]), int(jnp.shape(w)[1])))
+    dtype = dtypes["params[0]['w']"]
+    for arg, dt in dtypes.items():
+        if dt != dtype:
+            raise TypeError(
+                f"`{arg}`: expected dtype {dtype} like `params[0]['w']` (every parameter of "
+                f"one dtype), got dtype {dt}"
+            )
     return specs
 
 
 @dataclasses.dataclass(frozen=True)
-class _Act:
-    """A resolved hidden activation: the function and, for catalog entries, the record."""
+class HiddenActivation:
+    """A resolved hidden activation: the function and, for catalog entries, the record.
+
+    Attributes:
+      fn: ``fn(z, **act_params) -> (n, m)``.
+      rec: the catalog record, or ``None`` for a plain callable.
+    """
 
     fn: Callable[..., Array]
     rec: _acts.Activation | None
 
     def __call__(self, z: Array, act_params: Mapping[str, Array]) -> Array:
-        """Apply to ``z`` (n, m) with per-unit parameters of shape (m,)."""
+        """Apply to ``z`` (n, m) with per-unit parameters of shape (m,); shape (n, m)."""
         kw = {k: v[None, :] for k, v in act_params.items()}
         if self.rec is not None and self.rec.kind == "vector":
             return self.fn(z, axis=-1)
         return self.fn(z, **kw)
 
+    def slope(self, z: Array, act_params: Mapping[str, Array]) -> Array:
+        """f′(z) of an elementwise activation at ``z`` (n, m); shape (n, m).
 
-def resolve_activation(activation: Any) -> _Act:
-    """A catalog name, an :class:`~jaxact.Activation` or a callable, as an ``_Act``."""
+        The record's hand-written derivative; for a plain callable (taken to be
+        elementwise, so its Jacobian is diagonal) the JVP with a vector of ones.
+        """
+        if self.rec is not None:
+            if self.rec.kind != "elementwise":
+                raise ValueError(
+                    f"`activation`: f′ per unit is defined for elementwise activations, got "
+                    f"{self.rec.name!r} of kind {self.rec.kind!r}"
+                )
+            kw = {k: v[None, :] for k, v in act_params.items()}
+            return self.rec.derivative(z, **kw)
+        return jax.jvp(lambda u: self(u, act_params), (z,), (jnp.ones_like(z),))[1]
+
+
+def resolve_activation(activation: Any) -> HiddenActivation:
+    """A catalog name, an :class:`~jaxact.Activation` or a callable, as a
+    :class:`HiddenActivation`."""
     if activation is None:
         raise TypeError(
             "`activation`: expected a catalog name, an Activation or a callable, got None"
         )
     if isinstance(activation, (str, _acts.Activation)):
         rec = _acts.get(activation)
-        return _Act(rec.fn, rec)
+        return HiddenActivation(rec.fn, rec)
     if callable(activation):
-        return _Act(activation, None)
+        return HiddenActivation(activation, None)
     raise TypeError(
         "`activation`: expected a catalog name, an Activation or a callable, "
         f"got {type(activation).__name__}"
     )
 
 
-def _check_act_params(act: _Act, params: Sequence[Mapping[str, Any]]) -> None:
+def _check_act_params(act: HiddenActivation, params: Sequence[Mapping[str, Any]]) -> None:
     if act.rec is None:
         return
     for i, layer in enumerate(params[:-1]):
@@ -318,19 +365,17 @@ def init_mlp(
 
 def _prepare_x(x: Any, d: int, dtype: Any, arg: str = "x") -> tuple[Array, bool]:
     """``x`` as a 2-D array of ``dtype``; whether it was a single example."""
-    if isinstance(x, jax.core.Tracer):
-        xa = x
-    else:
-        try:
-            xa = jnp.asarray(x)
-        except TypeError as e:
-            raise TypeError(f"`{arg}`: expected a numeric array, got {type(x).__name__}") from e
+    # Strings, objects and ragged lists are refused by numeric_array, with the dtype named.
+    xa = x if isinstance(x, jax.Array) else jnp.asarray(_validate.numeric_array(arg, x))
     if not (
         jnp.issubdtype(xa.dtype, jnp.floating)
         or jnp.issubdtype(xa.dtype, jnp.integer)
         or xa.dtype == jnp.bool_
     ):
-        raise TypeError(f"`{arg}`: expected a real numeric array, got dtype {xa.dtype}")
+        raise TypeError(
+            f"`{arg}`: expected real numbers (float, int or bool), got "
+            f"{_validate.dtype_text(xa.dtype)}"
+        )
     if xa.ndim not in (1, 2):
         raise ValueError(
             f"`{arg}`: expected shape (n, {d}) or ({d},) (a batch or one example), "
@@ -346,14 +391,9 @@ def _prepare_x(x: Any, d: int, dtype: Any, arg: str = "x") -> tuple[Array, bool]
 
 
 def _forward(
-    params: Sequence[Mapping[str, Any]], x: Array, act: _Act
+    params: Sequence[Mapping[str, Any]], x: Array, act: HiddenActivation
 ) -> tuple[list[Array], list[Array]]:
-    """Run the network on a batch ``x`` (n, d).
-
-    Returns:
-      ``(inputs, pre)``: ``inputs[l]`` is the input of layer l (``inputs[0] = x``),
-      shape (n, n_in); ``pre[l]`` its pre-activation, shape (n, n_out).
-    """
+    """Run the network on a checked batch ``x`` (n, d); see :func:`mlp_forward`."""
     inputs, pre = [x], []
     a = x
     for i, layer in enumerate(params):
@@ -368,6 +408,62 @@ def _forward(
                 )
             inputs.append(a)
     return inputs, pre
+
+
+class Forward(NamedTuple):
+    """Every layer's input and pre-activation from :func:`mlp_forward`.
+
+    Attributes:
+      inputs: L arrays; ``inputs[l]`` is layer l's input, shape ``(n, n_in_l)``:
+        ``inputs[0]`` is ``x`` (cast to the parameters' dtype), ``inputs[l]`` the hidden
+        activation ``f(pre[l - 1])`` for ``l >= 1``.
+      pre: L arrays; ``pre[l] = inputs[l] @ W_l + b_l``, shape ``(n, n_out_l)``;
+        ``pre[-1]`` are the logits ``(n, k)``.
+      activation: the resolved hidden activation (its ``slope`` gives f′ per unit).
+    """
+
+    inputs: list[Array]
+    pre: list[Array]
+    activation: HiddenActivation
+
+
+def mlp_forward(
+    params: Params,
+    x: ArrayLike,
+    *,
+    activation: str | _acts.Activation | Callable[..., Array],
+) -> Forward:
+    r"""The forward pass with every layer's input and pre-activation kept.
+
+    .. math::
+      a_0 = x, \qquad z_l = a_{l-1} W_l + b_l, \qquad a_l = f(z_l; p_l) \ (l < L)
+
+    The arguments are checked as for :func:`mlp_apply`. Diagnostics and the hand-written
+    backward pass (:func:`manual_grad`) read the network through this function.
+
+    Args:
+      params: parameters from :func:`init_mlp` (L layers).
+      x: a batch ``(n, d)``, or one example ``(d,)`` (taken as a batch of one).
+      activation: the hidden activation (name, record or callable).
+
+    Returns:
+      A :class:`Forward`: ``inputs[l]`` of shape ``(n, n_in_l)`` (``a_{l}``, with
+      ``inputs[0] = x``) and ``pre[l]`` of shape ``(n, n_out_l)`` (``z_{l+1}``), L of
+      each, in the parameters' dtype; ``pre[-1]`` are the logits.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, jaxact as ja
+      >>> params = ja.init_mlp(jax.random.key(0), (2, 3, 1), activation="relu")
+      >>> fw = ja.mlp_forward(params, jnp.ones((4, 2), jnp.float32), activation="relu")
+      >>> [a.shape for a in fw.inputs], [z.shape for z in fw.pre]
+      ([(4, 2), (4, 3)], [(4, 3), (4, 1)])
+    """
+    specs = _check_params(params)
+    act = resolve_activation(activation)
+    _check_act_params(act, params)
+    xa, _ = _prepare_x(x, specs[0][0], jnp.asarray(params[0]["w"]).dtype)
+    inputs, pre = _forward(params, xa, act)
+    return Forward(inputs, pre, act)
 
 
 def mlp_apply(
@@ -413,18 +509,49 @@ def mlp_apply(
       >>> ja.mlp_apply(params, x[0], activation="tanh", output="sigmoid")
       Array([0.5], dtype=float32)
     """
-    specs = _check_params(params)
-    act = resolve_activation(activation)
-    _check_act_params(act, params)
     out = "identity" if output is None else _validate.choice("output", output, _OUTPUTS)
-    xa, single = _prepare_x(x, specs[0][0], jnp.asarray(params[0]["w"]).dtype)
-    _, pre = _forward(params, xa, act)
-    z = pre[-1]
+    z = mlp_forward(params, x, activation=activation).pre[-1]
+    single = np.ndim(x) == 1  # x is checked by mlp_forward
     if out == "sigmoid":
         z = _acts.get("sigmoid").fn(z)
     elif out == "softmax":
         z = _acts.get("softmax").fn(z, axis=-1)
     return z[0] if single else z
+
+
+def make_loss(
+    kind: str, activation: str | _acts.Activation | Callable[..., Array]
+) -> Callable[[Any, tuple[ArrayLike, ArrayLike]], Array]:
+    """The training loss of an MLP: ``loss_fn(params, (x, y)) -> scalar``.
+
+    ``loss_for(kind)(mlp_apply(params, x, activation=activation), y)`` with
+    :func:`~jaxact.loss_for`: the loss is taken
+    on the logits (the output function of ``kind`` is folded into the loss).
+
+    Args:
+      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      activation: the hidden activation (name, record or callable).
+
+    Returns:
+      A pure function ``loss_fn(params, batch)`` with ``batch = (x, y)``, ready for
+      :func:`jax.grad` and :func:`~jaxact.make_train_step`.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, jaxact as ja
+      >>> params = ja.init_mlp(jax.random.key(0), (2, 4, 1), activation="relu")
+      >>> x = jnp.zeros((3, 2), dtype=jnp.float32)
+      >>> y = jnp.array([0, 1, 1], dtype=jnp.int32)
+      >>> ja.make_loss("binary", "relu")(params, (x, y))  # zero input: logits 0, loss log 2
+      Array(0.6931472, dtype=float32)
+    """
+    fn = _losses.loss_for(kind)
+    resolve_activation(activation)
+
+    def loss_fn(params: Any, batch: tuple[ArrayLike, ArrayLike]) -> Array:
+        x, y = batch
+        return fn(mlp_apply(params, x, activation=activation), y)
+
+    return loss_fn
 
 
 # --------------------------------------------------------------------------------------
@@ -493,18 +620,45 @@ def _check_backprop_activation(activation: Any) -> _acts.Activation:
     return act.rec
 
 
+def _concrete(a: Any) -> np.ndarray | None:
+    """``a`` as NumPy if its value is known at trace time, else ``None``."""
+    return None if isinstance(a, jax.core.Tracer) else np.asarray(a)
+
+
+def _check_finite(arg: str, a: Any) -> None:
+    c = _concrete(a)
+    if c is not None and jnp.issubdtype(c.dtype, jnp.floating) and not np.all(np.isfinite(c)):
+        bad = int(np.sum(~np.isfinite(c)))
+        raise ValueError(f"`{arg}`: expected finite values, got {bad} NaN or infinite entries")
+
+
 def _prepare_y(y: Any, kind: str, n: int, k: int, dtype: Any) -> Array:
-    ya = y if isinstance(y, jax.core.Tracer) else jnp.asarray(y)
+    ya = y if isinstance(y, jax.Array) else jnp.asarray(_validate.numeric_array("y", y))
+    if not (
+        jnp.issubdtype(ya.dtype, jnp.floating)
+        or jnp.issubdtype(ya.dtype, jnp.integer)
+        or ya.dtype == jnp.bool_
+    ):
+        raise TypeError(
+            f"`y`: expected real numbers (float, int or bool), got {_validate.dtype_text(ya.dtype)}"
+        )
     if ya.shape[:1] != (n,):
         raise ValueError(
             f"`y`: expected {n} targets (one per row of `x`), got shape {tuple(ya.shape)}"
         )
+    _check_finite("y", ya)
+    c = _concrete(ya)
     if kind == "softmax":
         if ya.ndim == 1:
             if not jnp.issubdtype(ya.dtype, jnp.integer):
                 raise TypeError(
                     f"`y`: expected integer class labels of shape ({n},) or one-hot targets of "
                     f"shape ({n}, {k}), got dtype {ya.dtype} and shape {tuple(ya.shape)}"
+                )
+            if c is not None and (np.min(c) < 0 or np.max(c) >= k):
+                raise ValueError(
+                    f"`y`: expected class labels in [0, {k}) for a network with {k} outputs, "
+                    f"got min {np.min(c)} and max {np.max(c)}"
                 )
             return ya
         if ya.shape != (n, k):
@@ -518,6 +672,11 @@ def _prepare_y(y: Any, kind: str, n: int, k: int, dtype: Any) -> Array:
         raise ValueError(
             f"`y`: expected targets of shape {want} for a network with {k} outputs and loss "
             f"{kind!r}, got shape {tuple(ya.shape)}"
+        )
+    if kind == "binary" and c is not None and (np.min(c) < 0 or np.max(c) > 1):
+        raise ValueError(
+            f"`y`: expected 0/1 labels (values in [0, 1]) for loss 'binary', got min "
+            f"{np.min(c)} and max {np.max(c)}"
         )
     return ya.astype(dtype)
 
@@ -561,8 +720,11 @@ def manual_grad(
       A pytree with the structure, shapes and dtype of ``params``.
 
     Raises:
-      ValueError: unknown ``loss``; vector-valued activation; shapes that do not match.
-      TypeError: a plain callable activation (it has no hand derivative).
+      ValueError: unknown ``loss``; vector-valued activation; shapes that do not match;
+        an empty batch; NaN or infinite ``x`` or ``y``; labels out of range (class
+        labels outside ``[0, k)``, binary labels outside ``[0, 1]``), when concrete.
+      TypeError: a plain callable activation (it has no hand derivative); integer or
+        mixed-dtype ``params``; non-numeric ``x`` or ``y``.
 
     Examples:
       >>> import jax, jax.numpy as jnp, jaxact as ja
@@ -575,18 +737,20 @@ def manual_grad(
       ...           for a, b in zip(jax.tree.leaves(g), jax.tree.leaves(auto))) < 1e-6)
       True
     """
-    kind = _validate.choice("loss", loss, _KINDS)
+    kind = _validate.choice("loss", loss, _validate.TASK_KINDS)
     rec = _check_backprop_activation(activation)
     specs = _check_params(params)
-    _check_act_params(_Act(rec.fn, rec), params)
+    x = x if isinstance(x, jax.Array) else _validate.numeric_array("x", x)
+    if x.ndim != 2:
+        raise ValueError(f"`x`: expected a batch of shape (n, {specs[0][0]}), got shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"`x`: expected at least one example, got shape {x.shape}")
     dtype = jnp.asarray(params[0]["w"]).dtype
-    xa, single = _prepare_x(x, specs[0][0], dtype)
-    if single:
-        raise ValueError(f"`x`: expected a batch of shape (n, {specs[0][0]}), got {jnp.shape(x)}")
-    ya = _prepare_y(y, kind, xa.shape[0], specs[-1][1], dtype)
-    inputs, pre = _forward(params, xa, _Act(rec.fn, rec))
-    delta = _output_delta(pre[-1], ya, kind)
-    return _backward(params, inputs, pre, delta, rec)
+    ya = _prepare_y(y, kind, x.shape[0], specs[-1][1], dtype)
+    fw = mlp_forward(params, x, activation=rec)
+    _check_finite("x", fw.inputs[0])
+    delta = _output_delta(fw.pre[-1], ya, kind)
+    return _backward(params, fw.inputs, fw.pre, delta, rec)
 
 
 # --------------------------------------------------------------------------------------
@@ -662,7 +826,7 @@ def check_manual_grad(
       >>> r["ok"], r["max_leaf_error"] < 1e-12, r["adjoint_error"] < 1e-13
       (True, True, True)
     """
-    kind = _validate.choice("loss", loss, _KINDS)
+    kind = _validate.choice("loss", loss, _validate.TASK_KINDS)
     rec = _check_backprop_activation(activation)
     if not jax.config.jax_enable_x64:
         raise ValueError(
@@ -679,10 +843,7 @@ def check_manual_grad(
     f64 = jnp.float64
     h = _FD_STEP
 
-    # Imported here: jaxact.losses imports this module.
-    from jaxact import losses as _losses
-
-    loss_fn = _losses.make_loss(kind, rec)
+    loss_fn = make_loss(kind, rec)
 
     def cast(t: Any) -> Any:
         return jax.tree.map(lambda a: a.astype(dt), t)
@@ -732,7 +893,7 @@ def check_manual_grad(
         )
 
         # Adjoint identity on the network map θ -> logits.
-        inputs, pre = _forward(params, x, _Act(rec.fn, rec))
+        inputs, pre, _ = mlp_forward(params, x, activation=rec)
         v = jax.random.normal(kv, pre[-1].shape, f64)
         _, ju = jax.jvp(lambda p: mlp_apply(p, x, activation=rec), (params,), (u,))
         jtv = _backward(params, inputs, pre, v, rec)

@@ -50,6 +50,7 @@ A user's own CSV or NPZ file is read by :func:`load_task_file`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import gzip
@@ -77,7 +78,6 @@ __all__ = [
 ]
 
 Kind = Literal["softmax", "binary", "regression"]
-_KINDS = ("softmax", "binary", "regression")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -106,7 +106,7 @@ class Task:
     class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _validate.choice("kind", self.kind, _KINDS)
+        _validate.choice("kind", self.kind, _validate.TASK_KINDS)
         x = _validate.features("x", self.x)
         y = np.asarray(self.y)
         n = x.shape[0]
@@ -795,7 +795,31 @@ def _csv_numeric(path: Path, col: str, values: list[str]) -> np.ndarray:
     return out
 
 
+def _is_text(head: bytes) -> bool:
+    """Whether ``head``, the first bytes of a file, reads as UTF-8 text."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return all(c >= 32 or c in b"\t\r\n" for c in head)
+
+
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    # An NPZ file is a zip archive: it starts with the zip magic "PK\x03\x04" (or
+    # "PK\x05\x06" when empty). Anything else (a CSV renamed, a .npy file) is named
+    # for what it is before numpy tries to read it.
+    with path.open("rb") as f:
+        head = f.read(512)
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if head.startswith(b"\x93NUMPY"):
+            what = "a single .npy array (numpy.save); store arrays with numpy.savez"
+        elif not head:
+            what = "empty"
+        else:
+            what = "not an NPZ (zip) file" + (
+                "; it looks like text (a CSV file? name it .csv)" if _is_text(head) else ""
+            )
+        raise ValueError(f"`path`: {path.name} is {what}")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -916,13 +940,17 @@ def load_task_file(
         if not features:
             raise ValueError("`features`: expected at least one column, got an empty list")
     if kind is not None:
-        _validate.choice("kind", kind, _KINDS)
+        _validate.choice("kind", kind, _validate.TASK_KINDS)
     standardize = _bool("standardize", standardize)
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise ValueError(f"`path`: expected a .csv or .npz file, got {str(p)!r}")
+    if p.is_dir():
+        raise ValueError(f"`path`: {str(p)!r} is a folder; expected a .csv or .npz file")
     if not p.is_file():
         raise ValueError(f"`path`: no such file {str(p)!r}")
+    if not os.access(p, os.R_OK):
+        raise ValueError(f"`path`: cannot read {str(p)!r} (permission denied)")
 
     if suffix == ".csv":
         cols = _read_csv(p)

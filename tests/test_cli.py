@@ -125,7 +125,7 @@ def test_show_card_and_plot(tmp_path):
     out = proc.stdout
     rec = ja.get("leaky_relu")
     assert out.startswith("leaky_relu\n")
-    assert r"\begin{cases}" in out  # the formula from the docstring's math
+    assert "f(x) = {x if x ≥ 0; a x if x < 0}" in out  # the docstring's math, rendered
     assert "f'(x)" in out  # the derivative
     assert "minimum-norm subgradient" in out  # the kink convention
     assert "negative_slope = 0.01" in out  # parameter default
@@ -412,3 +412,74 @@ def test_user_mistake_end_to_end(tmp_path, args, needle):
     _mistake_files(tmp_path)
     proc = jaxact(*(a.format(tmp=tmp_path) for a in args))
     _assert_one_line(proc.returncode, proc.stdout, proc.stderr, needle)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    parent = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parent[int(stat.parent.name)] = int(fields[1])
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parent.items() if pp == p}
+        out |= kids
+        todo += list(kids)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigterm_to_the_command_ends_the_experiments_and_their_workers(tmp_path):
+    import signal
+    import time
+
+    log = tmp_path / "log.txt"
+    out = str(tmp_path / "out")
+    argv = ["experiments", "piecewise", "dying_relu", "--jobs", "2", "--quick", "--out", out]
+    with log.open("w") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jaxact", *argv],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    below: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            below = _descendants(proc.pid)
+            if "running 2 experiments" in log.read_text() and len(below) >= 3:
+                break  # the experiments process and its two workers
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the workers did not start within 120 s: {log.read_text()}")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 130, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while (alive := below & {int(p) for p in _live()}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive, f"processes outlived the command: {alive}"
+    text = log.read_text()
+    assert "interrupted" in text and "Traceback" not in text
+    assert not list((tmp_path / "out").rglob("*.tmp"))
+
+
+def _live() -> list[str]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                out.append(stat.parent.name)
+        except OSError:
+            continue
+    return out

@@ -197,10 +197,11 @@ def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(fail_mod, "run", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        main(args)
+    assert main(args) == 130
     assert calls == ["fail"] and not (tmp_path / "REPORT.md").exists()
-    capsys.readouterr()
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "interrupted; 1 finished experiment kept" in err
+    assert "Traceback" not in err and not list(tmp_path.rglob("*.tmp"))
     # Started again: fake_pass had finished before the interruption and is not run again.
     monkeypatch.setattr(
         fail_mod, "run", lambda quick, out: (calls.append("fail"), run_fail(quick, out))[1]
@@ -214,6 +215,116 @@ def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
     monkeypatch.setattr(pass_mod, "run", run_pass)
     assert main(args) == 1
     assert "(reused" not in capsys.readouterr().out and calls == ["fail"] * 3
+
+
+_DRIVER = """
+import pathlib, sys, time
+sys.path.insert(0, {here!r})
+import jaxact.experiments as experiments
+
+# Module level, so that the spawned workers (which import this file) see it too.
+experiments.REGISTRY = {{n: "fakeslow." + n for n in ("quick", "slow_a", "slow_b")}}
+
+if __name__ == "__main__":
+    import signal
+    from jaxact.experiments.__main__ import _interrupt, main
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    sys.exit(main(["quick", "slow_a", "slow_b", "--jobs", "2", "--out", {out!r}]))
+"""
+
+_SLOW = """
+import os, pathlib, time
+from jaxact.experiments import _report
+TITLE = CLAIM = CRITERION = "fake"
+SOURCE = _report.sources("000")
+
+def run(quick, out):
+    pids = pathlib.Path(out) / "pids"
+    pids.mkdir(exist_ok=True)
+    (pids / str(os.getpid())).write_text("")
+    if __name__.endswith("quick"):
+        return _report.Result(name="quick", title="quick", claim="", source="", method="",
+                              criterion="", checks=[_report.check("v", 0.0, "<=", 1.0)])
+    time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signalled_run_ends_its_workers_and_keeps_what_finished(tmp_path, sig):
+    import os
+    import signal
+    import time
+
+    pkg = tmp_path / "fakeslow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in ("quick", "slow_a", "slow_b"):
+        (pkg / f"{name}.py").write_text(_SLOW)
+    out = tmp_path / "out"
+    driver = tmp_path / "driver.py"
+    driver.write_text(_DRIVER.format(here=str(tmp_path), out=str(out)))
+    errfile = tmp_path / "stderr.txt"
+    with errfile.open("w") as err_out:
+        proc = subprocess.Popen(
+            [sys.executable, str(driver)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err_out
+        )
+    pids: list[int] = []
+    workers: set[int] = set()
+    try:
+        # The quick experiment finished and saved, both workers busy with a slow one.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            pids = [int(p.name) for p in out.glob("pids/*")]
+            if len(pids) >= 2 and (out / ".done" / "quick.full.pkl").exists():
+                break
+            assert proc.poll() is None, errfile.read_text()
+            time.sleep(0.2)
+        else:
+            pytest.fail("the workers did not start within 180 s")
+        workers = _children(proc.pid)
+        assert set(pids) <= workers, (pids, workers)
+        proc.send_signal(getattr(signal, sig))
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for p in workers | set(pids):  # never leave a stray process behind, even on failure
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    err = errfile.read_text()
+    assert proc.returncode == 130, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "interrupted; 1 finished experiment kept" in lines[0], err
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers | set(pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in workers | set(pids) if _alive(p)], "worker processes outlived the run"
+    assert not list(out.rglob("*.tmp")) and not (out / "REPORT.md").exists()
+    digest = experiments.fingerprint(quick=False)
+    assert experiments.load_done(out, "quick", False, digest) is not None
 
 
 def test_saved_results_are_reused_only_for_the_same_code_and_mode(tmp_path):

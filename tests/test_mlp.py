@@ -279,3 +279,41 @@ def test_width_changing_hidden_activation_rejected(data):
     params = ja.init_mlp(jax.random.key(1), (4, 6, 3))
     with pytest.raises(ValueError, match="keep the layer's shape"):
         ja.mlp_apply(params, data, activation=lambda z: z[:, :3])
+
+
+# --- mlp_forward: the layer inputs and pre-activations -------------------------------
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "leaky_relu"])
+def test_mlp_forward_gives_every_layer_input_and_pre_activation(data, act):
+    params = ja.init_mlp(jax.random.key(3), (4, 5, 6, 2), activation=act, dtype=jnp.float64)
+    fw = ja.mlp_forward(params, data, activation=act)
+    assert [a.shape for a in fw.inputs] == [(5, 4), (5, 5), (5, 6)]
+    assert [z.shape for z in fw.pre] == [(5, 5), (5, 6), (5, 2)]
+    f = ja.get(act).fn
+    for layer, a_in, z in zip(params, fw.inputs, fw.pre, strict=True):
+        np.testing.assert_allclose(z, a_in @ layer["w"] + layer["b"][None, :], rtol=1e-14)
+    for z, a_next in zip(fw.pre[:-1], fw.inputs[1:], strict=True):
+        np.testing.assert_array_equal(a_next, f(z))
+    np.testing.assert_array_equal(fw.pre[-1], ja.mlp_apply(params, data, activation=act))
+    # f' per unit: the hand derivative, and for a plain callable the JVP with ones.
+    np.testing.assert_array_equal(
+        fw.activation.slope(fw.pre[0], {}), ja.get(act).derivative(fw.pre[0])
+    )
+    fw_callable = ja.mlp_forward(params, data, activation=lambda z: f(z))
+    np.testing.assert_allclose(
+        fw_callable.activation.slope(fw.pre[0], {}), ja.get(act).derivative(fw.pre[0]), rtol=1e-15
+    )
+
+
+def test_mlp_forward_takes_one_example_as_a_batch_of_one(data):
+    params = ja.init_mlp(jax.random.key(3), (4, 3, 1), activation="tanh", dtype=jnp.float64)
+    fw = ja.mlp_forward(params, data[0], activation="tanh")
+    assert fw.inputs[0].shape == (1, 4) and fw.pre[-1].shape == (1, 1)
+
+
+def test_slope_refuses_a_vector_activation(data):
+    params = ja.init_mlp(jax.random.key(3), (4, 4, 1), dtype=jnp.float64)
+    fw = ja.mlp_forward(params, data, activation="softmax")
+    with pytest.raises(ValueError, match=r"`activation`.*elementwise.*'softmax'"):
+        fw.activation.slope(fw.pre[0], {})

@@ -14,6 +14,8 @@ import importlib
 import os
 import pathlib
 import pickle
+import signal
+import tempfile
 import time
 import traceback
 from types import ModuleType
@@ -118,9 +120,14 @@ def save_done(out: pathlib.Path, result: Result, quick: bool, digest: str) -> No
         return
     path = _saved_path(out, result.name, quick)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((digest, result)))
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pickle.dumps((digest, result)))
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result | None:
@@ -144,6 +151,14 @@ def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result 
     if not all(pathlib.Path(f).exists() for f in result.figures):
         return None
     return result
+
+
+def worker_init() -> None:
+    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers).
+
+    Defined here, not in ``__main__``, so that spawned workers can import it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -30,9 +30,10 @@ import os
 import pathlib
 import platform
 import shutil
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jaxact.experiments as experiments
 from jaxact.experiments import _report
@@ -80,6 +81,71 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _out_problem(out: pathlib.Path) -> str | None:
+    """Create the output folder; what stands in the way, in words, or ``None``."""
+    for parent in (out, *out.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{str(parent)!r} is a file, not a folder; choose another --out"
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot create folder {str(out)!r} ({e.strerror or e})"
+    if not os.access(out, os.W_OK | os.X_OK):
+        return f"cannot write in folder {str(out)!r} (permission denied)"
+    return None
+
+
+def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes now."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()
+    for w in workers:
+        w.terminate()
+    for w in workers:
+        w.join(timeout=5)
+        if w.is_alive():
+            w.kill()
+            w.join(timeout=5)
+
+
+def _run_parallel(
+    names: Sequence[str],
+    quick: bool,
+    out: pathlib.Path,
+    jobs: int,
+    record: Callable[[str, Result, float], None],
+) -> None:
+    """Run ``names`` in ``jobs`` worker processes, recording each result as it comes.
+
+    Interrupted (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt``), the queued
+    experiments are cancelled and the workers ended before the interruption goes on.
+    """
+    ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold JAX
+    pool = concurrent.futures.ProcessPoolExecutor(
+        jobs, mp_context=ctx, initializer=experiments.worker_init
+    )
+    try:
+        futures = {pool.submit(experiments.run_one, n, quick, str(out)): n for n in names}
+        for fut in concurrent.futures.as_completed(futures):
+            name = futures[fut]
+            try:
+                r, cpu = fut.result()
+            except Exception as err:  # the worker process itself died
+                r, cpu = experiments.crashed(name, None, err), 0.0
+            record(name, r, cpu)
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run as Ctrl-C does: finished results kept, workers ended."""
+    raise KeyboardInterrupt
 
 
 def _summary(results: Sequence[Result]) -> list[str]:
@@ -222,7 +288,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experi
             near = difflib.get_close_matches(n, known, n=3, cutoff=0.6)
             hint = f"; closest: {', '.join(near)}" if near else ""
             print(
-                f"{prog}: error: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
+                f"{prog}: error: `NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
                 file=sys.stderr,
             )
             return 2
@@ -230,7 +296,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experi
         print(f"{prog}: error: `--jobs`: expected N >= 1, got {args.jobs}", file=sys.stderr)
         return 2
     out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    problem = _out_problem(out)
+    if problem:
+        print(f"{prog}: error: `--out`: {problem}", file=sys.stderr)
+        return 2
 
     start = time.perf_counter()
     digest = experiments.fingerprint(args.quick)
@@ -269,25 +338,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experi
             if not c.passed:
                 print(f"    failed: {c.name}: {c.measured} (required {c.required})", flush=True)
 
-    if jobs > 1:
-        print(f"running {len(parallel)} experiments on {jobs} processes", flush=True)
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold JAX
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-            futures = {
-                pool.submit(experiments.run_one, n, args.quick, str(out)): n for n in parallel
-            }
-            for fut in concurrent.futures.as_completed(futures):
-                name = futures[fut]
-                try:
-                    r, cpu = fut.result()
-                except Exception as err:  # the worker process itself died
-                    r, cpu = experiments.crashed(name, None, err), 0.0
-                record(name, r, cpu)
-    else:
-        alone = todo
-    for name in alone:
-        print(f"{name} ...", flush=True)
-        record(name, *experiments.run_one(name, args.quick, out))
+    try:
+        if jobs > 1:
+            print(f"running {len(parallel)} experiments on {jobs} processes", flush=True)
+            _run_parallel(parallel, args.quick, out, jobs, record)
+        else:
+            alone = todo
+        for name in alone:
+            print(f"{name} ...", flush=True)
+            record(name, *experiments.run_one(name, args.quick, out))
+    except KeyboardInterrupt:
+        kept = len(done)
+        print(
+            f"\n{prog}: interrupted; {kept} finished experiment{'s' * (kept != 1)} kept in "
+            f"{out / '.done'}; run the same command again to carry on with the rest",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 130
     results = [done[n] for n in wanted]
 
     total = time.perf_counter() - start
@@ -318,6 +386,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.experi
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)
     # `jaxact experiments` runs this module as `python -m jaxact.experiments --prog jaxact ...`.
     if sys.argv[1:2] == ["--prog"]:
         sys.exit(main(sys.argv[3:], prog=sys.argv[2]))
