@@ -20,14 +20,16 @@ PKG = ROOT / "jaxact"
 
 LAYERS: list[set[str]] = [
     {"jaxact._validate", "jaxact._version"},  # argument checks (and task kinds), the version
-    # leaves over them: losses over optax, data sets, the docstring renderer
-    {"jaxact.losses", "jaxact.tasks", "jaxact._texmath"},
+    # leaves over them: losses over optax, data sets, the docstring renderer, the t
+    # quantile, checkpoint files
+    {"jaxact.losses", "jaxact.tasks", "jaxact._texmath", "jaxact.stats", "jaxact.checkpoint"},
     {"jaxact._catalog"},  # the catalog machinery, where it is a module of its own
     {"jaxact.activations"},
     {"jaxact.init", "jaxact.gradcheck"},
     {"jaxact.mlp"},
     {"jaxact.diagnostics"},
     {"jaxact.train"},
+    {"jaxact.engine", "jaxact.results"},  # a sweep's compiled programs, its result
     {"jaxact.sweep"},
     {"jaxact"},  # the package's __init__: re-exports everything below
     {"jaxact.cli"},
@@ -37,15 +39,8 @@ LAYERS: list[set[str]] = [
 
 EXPERIMENTS = "jaxact.experiments"
 
-SHARED_PRIVATE: set[tuple[str, str, str]] = {
-    # (user, module, name): the optimizer plumbing that sweep shares with train's loop;
-    # each entry is a name to make public (or to move) and then strike from this list.
-    ("jaxact.sweep", "jaxact.train", "_OPTIMIZERS"),
-    ("jaxact.sweep", "jaxact.train", "_check_optimizer"),
-    ("jaxact.sweep", "jaxact.train", "_opt_init"),
-    ("jaxact.sweep", "jaxact.train", "_opt_update"),
-    ("jaxact.sweep", "jaxact.train", "_set_hyperparams"),
-}
+SHARED_PRIVATE: set[tuple[str, str, str]] = set()
+"""(user, module, name) exceptions to the private-name rule: none."""
 
 
 def module_name(path: pathlib.Path) -> str:
