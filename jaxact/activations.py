@@ -56,6 +56,7 @@ __all__ = [
     "Activation",
     "Card",
     "Kink",
+    "UlpBudget",
     "aliases",
     "get",
     "names",
@@ -88,6 +89,30 @@ class Kink:
 
 
 @dataclasses.dataclass(frozen=True)
+class UlpBudget:
+    """An exception to the ulp audit's default budget (4 ulps), with its reason.
+
+    Attributes:
+      quantity: ``"f"``, ``"f'"`` or ``"d/dp"`` for a parameter p.
+      dtype: ``"float64"`` or ``"float32"``.
+      ulps: the worst error allowed, in ulps.
+      reason: why the default cannot be met (measured, and what it would cost).
+      within: ``(lo, hi)``: the budget holds for x in [lo, hi] only (elsewhere the
+        default); ``None``: for every x.
+      floor: within the range, errors are counted in units of max(ulp(t), floor)
+        rather than ulp(t) (an absolute error floor, e.g. one ulp of 1/2 near a zero
+        of f′, where the result is a difference of terms of size ~1/2).
+    """
+
+    quantity: str
+    dtype: str
+    ulps: float
+    reason: str
+    within: tuple[float, float] | None = None
+    floor: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
 class Card:
     """Properties of an activation, each one checked numerically by the tests.
 
@@ -105,6 +130,8 @@ class Card:
       max_slope: sup over x of |f′(x)| (for vector-valued ones, the supremum of the
         spectral norm of the Jacobian).
       kinks: the points where f′ or f″ jumps, with the values chosen there.
+      ulp_budgets: exceptions to the ulp audit's default budget of 4 ulps, each with
+        its reason (:mod:`jaxact.ulp_audit`).
     """
 
     range: tuple[float, float]
@@ -114,6 +141,7 @@ class Card:
     saturating: Literal["none", "left", "right", "both"]
     max_slope: float
     kinks: tuple[Kink, ...] = ()
+    ulp_budgets: tuple[UlpBudget, ...] = ()
 
     @property
     def bounded(self) -> bool:
@@ -640,6 +668,58 @@ def _check_where(where: ArrayLike, shape: tuple[int, ...], fname: str) -> Array:
 
 
 _INF = math.inf
+_QUARTER_ULP = {"float64": 2.0**-54, "float32": 2.0**-25}  # one ulp of 1/4
+_TINY = {"float64": 2.0**-1022, "float32": 2.0**-126}
+
+
+def _root_budgets(x0: float, what: str) -> tuple[UlpBudget, ...]:
+    """Budgets near a simple zero x0 of f′: 4 ulps of 1/4 (absolute) in [x0 − 1, x0 + ½].
+
+    (|f′| ≥ 1/16 at the ends of the range, so the floor loosens the budget by at most 4x
+    there, and by ~1/|x − x0| nearer.)
+    """
+    reason = (
+        f"f′ has a simple zero at x ≈ {x0:.4g}; near it f′ is a difference of terms of "
+        f"size ~1/4 to 1 ({what}), so its error is a few ulps of 1/4, not of f′"
+    )
+    wide = (
+        f"f′ is a sum of terms of opposite signs ({what}) for x within 2.5 of its zero at "
+        f"x ≈ {x0:.4g} (cancellation up to ~4x): up to 6.2 ulps measured"
+    )
+    out = []
+    for dt, u in _QUARTER_ULP.items():
+        out.append(UlpBudget("f'", dt, 8.0, wide, within=(x0 - 2.5, x0 + 1.0)))
+        out.append(UlpBudget("f'", dt, 4.0, reason, within=(x0 - 1.0, x0 + 0.5), floor=u))
+    return tuple(out)
+
+
+def _flush_budget(
+    quantity: str, dtype: str, within: tuple[float, float], scale: float, what: str
+) -> UlpBudget:
+    """A budget where XLA on CPU flushes a subnormal factor to 0 before a product.
+
+    The error there is up to |x|·tiny (x²·tiny for x²σσ̄, ...): within the range the
+    error unit is raised to ``scale``·tiny.
+    """
+    reason = (
+        f"XLA on CPU flushes the subnormal {what} to 0 before the product with x: for x "
+        f"in [{within[0]:g}, {within[1]:g}] the error unit is {scale:g}·tiny"
+    )
+    return UlpBudget(quantity, dtype, 4.0, reason, within=within, floor=scale * _TINY[dtype])
+
+
+def _sigma_flush_budgets(*quantities: str) -> tuple[UlpBudget, ...]:
+    """x·σ(x)-type products (|x| ≤ 745 in float64, 104 in float32) and x²σσ̄."""
+    out = []
+    for dt, edge, k in (("float64", 700.0, 256.0), ("float32", 80.0, 32.0)):
+        for q in quantities:
+            if q.startswith("d/d"):
+                for w in ((-_INF, -edge), (edge, _INF)):
+                    out.append(_flush_budget(q, dt, w, k * k * 4.0, "σ(x)σ(−x)"))
+            else:
+                out.append(_flush_budget(q, dt, (-_INF, -edge), k, "σ(x)"))
+    return tuple(out)
+
 
 # ======================================================================================
 # The catalog. One block per activation.
@@ -797,20 +877,36 @@ relu6 = _elementwise(
 # --- leaky_relu -----------------------------------------------------------------------
 
 
+def _leaky_f(x, slope):
+    # The branch is chosen by the sign bit, not by x >= 0: XLA on CPU reads a subnormal
+    # as zero in a comparison, so x >= 0 would send a negative subnormal to the x branch
+    # (f(−1e-310) = −1e-310 < f(−2.2e-308) = −0.0: not monotone). −0.0 takes slope·x.
+    return jnp.where(jnp.signbit(x), slope * x, x)
+
+
+def _leaky_ref(x, slope):
+    return jnp.maximum(x, 0.0) + slope * jnp.minimum(x, 0.0)
+
+
+def _leaky_dslope(x, slope):
+    return jnp.minimum(x, 0.0)
+
+
 def _leaky_d(x, slope):
     # Kink at 0: one-sided slopes `slope` and 1; the minimum-norm subgradient is the
     # point of [min(slope, 1), max(slope, 1)] closest to 0 (= slope for 0 <= slope <= 1).
+    # A subnormal x is read as ±0 by XLA on CPU and gets this value too.
     at0 = jnp.clip(0.0, jnp.minimum(slope, 1.0), jnp.maximum(slope, 1.0))
     return jnp.where(x > 0, 1.0, jnp.where(x < 0, slope, jnp.where(x == 0, at0, x)))
 
 
 leaky_relu = _elementwise(
     "leaky_relu",
-    forward=lambda x, slope: jnp.where(x >= 0, x, slope * x),
+    forward=_leaky_f,
     derivative=_leaky_d,
-    reference=lambda x, slope: jnp.maximum(x, 0.0) + slope * jnp.minimum(x, 0.0),
+    reference=_leaky_ref,
     params={"negative_slope": 0.01},
-    param_derivatives={"negative_slope": lambda x, slope: jnp.minimum(x, 0.0)},
+    param_derivatives={"negative_slope": _leaky_dslope},
     card=Card(
         range=(-_INF, _INF),
         monotonic=True,
@@ -862,11 +958,11 @@ leaky_relu = _elementwise(
 
 prelu = _elementwise(
     "prelu",
-    forward=lambda x, slope: jnp.where(x >= 0, x, slope * x),
+    forward=_leaky_f,
     derivative=_leaky_d,
-    reference=lambda x, slope: jnp.maximum(x, 0.0) + slope * jnp.minimum(x, 0.0),
+    reference=_leaky_ref,
     params={"negative_slope": 0.25},
-    param_derivatives={"negative_slope": lambda x, slope: jnp.minimum(x, 0.0)},
+    param_derivatives={"negative_slope": _leaky_dslope},
     learnable=("negative_slope",),
     card=Card(
         range=(-_INF, _INF),
@@ -928,13 +1024,13 @@ def _rrelu_slope(lower, upper):
 
 rrelu = _elementwise(
     "rrelu",
-    forward=lambda x, lo, up: jnp.where(x >= 0, x, _rrelu_slope(lo, up) * x),
+    forward=lambda x, lo, up: _leaky_f(x, _rrelu_slope(lo, up)),
     derivative=lambda x, lo, up: _leaky_d(x, _rrelu_slope(lo, up)),
-    reference=lambda x, lo, up: jnp.maximum(x, 0.0) + (lo + up) / 2.0 * jnp.minimum(x, 0.0),
+    reference=lambda x, lo, up: _leaky_ref(x, (lo + up) / 2.0),
     params={"lower": 1.0 / 8.0, "upper": 1.0 / 3.0},
     param_derivatives={
-        "lower": lambda x, lo, up: 0.5 * jnp.minimum(x, 0.0),
-        "upper": lambda x, lo, up: 0.5 * jnp.minimum(x, 0.0),
+        "lower": lambda x, lo, up: 0.5 * _leaky_dslope(x, lo),
+        "upper": lambda x, lo, up: 0.5 * _leaky_dslope(x, up),
     },
     card=Card(
         range=(-_INF, _INF),
@@ -1160,8 +1256,15 @@ def _celu_d2(x, a):
 
 
 def _celu_da(x, a):
+    # ∂f/∂α = eᶻ − 1 − z eᶻ, z = min(x, 0)/α, cancels like −z²/2 near 0: there (|z| < ½)
+    # its series −Σ_{n≥2} (n−1) zⁿ/n! (17 terms: the next is below 2⁻⁶⁰ relative).
+    # Between ½ and ~2 the closed form still cancels by up to 5x (card: 16 ulps).
     z = jnp.minimum(x, 0.0) / a
-    return jnp.expm1(z) - z * jnp.exp(z)
+    zs = _safe(z > -0.5, z, 0.0)
+    acc = jnp.zeros_like(zs)
+    for n in range(18, 1, -1):
+        acc = zs * (acc + (n - 1) / math.factorial(n))
+    return jnp.where(z > -0.5, -zs * acc, jnp.expm1(z) - z * jnp.exp(z))
 
 
 celu = _elementwise(
@@ -1182,6 +1285,17 @@ celu = _elementwise(
         saturating="left",
         max_slope=1.0,
         kinks=(Kink(x=0.0, d1=1.0, d2=0.0, left=1.0, right=1.0),),
+        ulp_budgets=tuple(
+            UlpBudget(
+                "d/dalpha",
+                dt,
+                12.0,
+                "eᶻ − 1 − zeᶻ cancels by up to 5x for z = x/α in [−2, −1/2] (the series "
+                "used nearer 0 converges too slowly there): up to 8.4 ulps measured",
+                within=(-3.0, -0.5),
+            )
+            for dt in ("float64", "float32")
+        ),
     ),
     jax_nn="celu",
     torch="celu",
@@ -1237,7 +1351,8 @@ def _selu_d2(x):
 
 selu = _elementwise(
     "selu",
-    forward=lambda x: _SELU_SCALE * _elu_f(x, _SELU_ALPHA),
+    # λα·expm1(x) with λα one constant: one rounding fewer than λ·(α·expm1(x)).
+    forward=lambda x: jnp.where(x > 0, _SELU_SCALE * x, _SELU_SA * jnp.expm1(jnp.minimum(x, 0.0))),
     derivative=_selu_d,
     second_derivative=_selu_d2,
     reference=lambda x: _SELU_SCALE * jnp.where(x > 0, x, _SELU_ALPHA * (jnp.exp(x) - 1.0)),
@@ -1249,6 +1364,15 @@ selu = _elementwise(
         saturating="left",
         max_slope=_SELU_SA,
         kinks=(Kink(x=0.0, d1=_SELU_SCALE, d2=0.0, left=_SELU_SA, right=_SELU_SCALE),),
+        ulp_budgets=(
+            UlpBudget(
+                "f",
+                "float32",
+                6.0,
+                "λα·expm1(x): XLA's float32 expm1 is accurate to ~3 ulps near 0, and the "
+                "constant λα adds a rounding: up to 4.2 ulps measured",
+            ),
+        ),
     ),
     jax_nn="selu",
     torch="selu",
@@ -1292,9 +1416,38 @@ selu = _elementwise(
 # --- gelu (exact) ---------------------------------------------------------------------
 
 
+def _two_prod(a, b):
+    """a·b = p + e exactly (Dekker), for |a|, |b| ≤ 2^500 (float64) or 2^60 (float32)."""
+    split = 134217729.0 if a.dtype == jnp.float64 else 4097.0
+    ca, cb = a * split, b * split
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    p = a * b
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+# 1/√2 − (1/√2 rounded to the dtype), by mpmath
+_SQRT_HALF_LO = {"float64": -4.833646656726457e-17, "float32": 1.210161710447897e-08}
+
+
 def _gelu_cdf(x):
-    # Φ(x) = erfc(−x/√2)/2 keeps full relative accuracy in the left tail.
-    return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
+    # Φ(x) = erfc(t)/2, t = −x/√2, keeps full relative accuracy in the left tail, but:
+    # (1) the rounding δ of t costs a relative error δ·L(t) in erfc, with
+    #     L(t) = −(log erfc)′(t) = 2t + 1/t + …: ~t² ulps (1,200 at x = −36);
+    # (2) XLA's erfc(t) is exp(−fl(t²))·R(t) for t > 1: the
+    #     rounding ε of t² costs another relative error ε (~t² ulps).
+    # Both are put back to first order: erfc(t + δ) = erfc(t)(1 − ε − δ·L(t)), with
+    # L ≈ 2·max(t, 0) (the 1/t term is worth < 1 ulp). Dekker products give δ and ε.
+    xc = jnp.clip(x, -64.0, 64.0)  # beyond, Φ is 0 or 1 and δ, ε do not matter
+    _, pe = _two_prod(xc, jnp.full_like(xc, _SQRT_HALF))
+    t = -x * _SQRT_HALF
+    tc = -xc * _SQRT_HALF
+    delta = -pe - xc * _SQRT_HALF_LO[jnp.dtype(x.dtype).name]  # (−x/√2) − t
+    _, eps = _two_prod(tc, tc)  # t² − fl(t²)
+    cut = 1.0  # XLA computes erfc as 1 − erf(t) below t = 1, as exp(−t²)·R(t) above
+    fix = jnp.where(t > 0, 1.0 - jnp.where(t > cut, eps, 0.0) - delta * 2.0 * tc, 1.0)
+    return 0.5 * jax.lax.erfc(t) * fix
 
 
 def _gelu_f(x):
@@ -1373,6 +1526,30 @@ _gelu_exact = _elementwise(
         smoothness="Cinf",
         saturating="left",
         max_slope=1.1289041451851548,
+        ulp_budgets=(
+            *_root_budgets(-0.7517916, "Φ(x) + xφ(x)"),
+            UlpBudget(
+                "f",
+                "float64",
+                6.0,
+                "XLA's float64 erfc (a rational approximation of erfc(t)·exp(t²)) is "
+                "accurate to ~4 ulps: up to 4.3 ulps measured",
+            ),
+            *(
+                UlpBudget(
+                    "f",
+                    dt,
+                    8.0,
+                    "XLA computes erfc(t) as 1 − erf(t) for t < 1, which cancels as "
+                    "t → 1 (x → −√2): up to 7 ulps measured",
+                    within=(-1.5, -0.7),
+                )
+                for dt in ("float64", "float32")
+            ),
+            _flush_budget("f", "float32", (-_INF, -12.5), 16.0, "Φ(x)"),
+            _flush_budget("f'", "float32", (-_INF, -12.5), 16.0, "Φ(x)"),
+            _flush_budget("f'", "float64", (-_INF, -37.0), 64.0, "φ(x)"),
+        ),
     ),
     jax_nn="gelu",
     jax_nn_kwargs={"approximate": False},
@@ -1393,13 +1570,61 @@ _GT_C = math.sqrt(2.0 / math.pi)
 _GT_K = 0.044715
 
 
+# 2√(2/π) and 0.044715 to ~106 bits (hi + lo): their float64 rounding alone would
+# move 2u by 2|u|·2⁻⁵³, an error of ~|2u| ulps in σ(2u) on the left tail.
+_GT_2C = (1.5957691216057308, -9.96930880911092e-17)  # 2√(2/π), by mpmath
+_GT_KK = (0.044715, 2.1960211427085595e-18)  # the decimal 0.044715, by mpmath
+
+
+def _gelu_tanh_z(x):
+    """z = 2u = 2√(2/π)(x + 0.044715x³) in float64 as z + dz, dz the rounding error of z.
+
+    On the left tail σ(z) ≈ eᶻ, whose relative error is the absolute error of z: up to
+    |z|·2⁻⁵² (~370 ulps at z = −740) when z is rounded once. Here z is formed in
+    double-word arithmetic (Dekker's product, Knuth's sum). |x| is clipped to 64,
+    where σ(z) is already 0 or 1.
+    """
+    xc = jnp.clip(x, -64.0, 64.0)
+    p, pe = _two_prod(xc, xc)  # x²
+    q, qe = _two_prod(jnp.full_like(p, _GT_KK[0]), p)  # K·x²
+    qe = qe + (_GT_KK[0] * pe + _GT_KK[1] * p)
+    s = 1.0 + q  # 1 + Kx², two-sum
+    bb = s - 1.0
+    se = ((1.0 - (s - bb)) + (q - bb)) + qe
+    r, re = _two_prod(xc, s)  # x(1 + Kx²)
+    re = re + xc * se
+    z, ze = _two_prod(jnp.full_like(r, _GT_2C[0]), r)
+    return z, ze + (_GT_2C[0] * re + _GT_2C[1] * r)
+
+
+def _gelu_tanh_sig(x):
+    """σ(2u) and σ(−2u), each from its own form (σ(−2u) never as 1 − σ(2u)).
+
+    float64: to a few ulps, z = 2u in double-word. float32: z rounded once, which
+    costs ~|z| ulps on the left tail (stated on the card: the double-word form is
+    1.6x slower than jax.nn there).
+    """
+    if x.dtype != jnp.float64:
+        z = 2.0 * _gelu_tanh_u(x)
+        return jax.lax.logistic(z), jax.lax.logistic(-z)
+    z, dz = _gelu_tanh_z(x)
+    e = jnp.exp(-jnp.abs(z))
+    a = 1.0 / (1.0 + e)
+    pos = z >= 0
+    s, sb = jnp.where(pos, a, e * a), jnp.where(pos, e * a, a)
+    # σ(z + dz) = σ(z)(1 + dz·σ(−z)) and σ(−z − dz) = σ(−z)(1 − dz·σ(z)) to O(dz²)
+    return s * (1.0 + dz * sb), sb * (1.0 - dz * s)
+
+
 def _gelu_tanh_u(x):
     return _GT_C * (x + _GT_K * (x * x * x))
 
 
 def _gelu_tanh_f(x):
     # ½(1 + tanh u) = σ(2u): no cancellation in the left tail.
-    return x * jax.lax.logistic(2.0 * _gelu_tanh_u(x))
+    if x.dtype != jnp.float64:
+        return x * jax.lax.logistic(2.0 * _gelu_tanh_u(x))
+    return x * _gelu_tanh_sig(x)[0]
 
 
 def _gelu_tanh_du(x):
@@ -1408,18 +1633,17 @@ def _gelu_tanh_du(x):
 
 
 def _gelu_tanh_d(x):
-    # f′ = s(1 + 2x u′(1 − s)), s = σ(2u) shared with the forward. 1 − s is exact where
-    # it matters: for u < 0 it has no cancellation; for u > 0, 2x u′(1 − s) ≤ 0.3
-    # carries an absolute error of a few ulps.
-    s = jax.lax.logistic(2.0 * _gelu_tanh_u(x))
+    # f′ = σ(2u)(1 + 2x u′ σ(−2u)), with σ(−2u) computed as such, never as 1 − σ(2u)
+    # (which cancels for u > 0).
+    s, sb = _gelu_tanh_sig(x)
     xc = jnp.clip(x, -1e6, 1e6)  # keeps inf·0 out at ±inf
-    return s * (1.0 + 2.0 * xc * _gelu_tanh_du(x) * (1.0 - s))
+    return s * (1.0 + 2.0 * xc * _gelu_tanh_du(x) * sb)
 
 
 def _gelu_tanh_d2(x):
     # f″ = 2σσ̄ (2u′ + 2x u′² (σ̄ − σ) + x u″), σ = σ(2u), σ̄ = σ(−2u), σ̄ − σ = −tanh u.
     xc = jnp.clip(x, -1e6, 1e6)
-    u = _gelu_tanh_u(xc)
+    u = _GT_C * (xc + _GT_K * (xc * xc * xc))
     du = _gelu_tanh_du(x)
     d2u = 6.0 * _GT_C * _GT_K * xc
     return 2.0 * _sig_prod(2.0 * u) * (2.0 * du - 2.0 * xc * du * du * jnp.tanh(u) + xc * d2u)
@@ -1441,6 +1665,22 @@ gelu_tanh = _elementwise(
         smoothness="Cinf",
         saturating="left",
         max_slope=1.1289930686587718,
+        ulp_budgets=(
+            *_root_budgets(-0.7524614, "σ(2u)(1 + 2xu′σ(−2u))"),
+            *(
+                UlpBudget(
+                    q,
+                    "float32",
+                    128.0,
+                    "σ(2u) ≈ e^(2u) on the left tail turns the rounding of u into a relative "
+                    "error of up to |2u| ulps (≤ 104 in float32); float64 forms 2u in "
+                    "double-word arithmetic, which in float32 is 1.6x slower than jax.nn "
+                    "(whose 1 + tanh u cancels to 0 there)",
+                    within=(-_INF, -1.0),
+                )
+                for q in ("f", "f'")
+            ),
+        ),
     ),
     jax_nn="gelu",
     jax_nn_kwargs={"approximate": True},
@@ -1499,12 +1739,12 @@ def _silu_f(x, beta):
 
 
 def _silu_d(x, beta):
-    # f′ = s(1 + z(1 − s)), z = βx, s = σ(z) shared with the forward. Relative accuracy:
-    # for z < 0, 1 − s has no cancellation; for z > 0, z(1 − s) ≤ 0.28 carries an
-    # absolute error ≤ zε/2 ≤ 19ε (s < 1 needs z < 37).
+    # f′ = s(1 + zσ(−z)), z = βx, s = σ(z) shared with the forward. σ(−z) is computed
+    # as such, not as 1 − s, which cancels for z > 0 (17 ulps at z = 36.75).
     big = _big(x.dtype)
-    s = jax.lax.logistic(beta * x)
-    return s * (1.0 + jnp.clip(beta * x, -big, big) * (1.0 - s))
+    z = beta * x
+    s = jax.lax.logistic(z)
+    return s * (1.0 + jnp.clip(z, -big, big) * jax.lax.logistic(-z))
 
 
 def _silu_d2(x, beta):
@@ -1528,6 +1768,16 @@ _silu_card = Card(
     smoothness="Cinf",
     saturating="left",
     max_slope=1.0998393201288669,
+    ulp_budgets=(
+        *_root_budgets(-1.2784645, "σ(βx)(1 + βxσ(−βx))"),
+        UlpBudget(
+            "d/dbeta",
+            "float64",
+            5.0,
+            "x·(x·σ(βx)σ(−βx)) takes five roundings: up to 4.1 ulps measured",
+        ),
+        *_sigma_flush_budgets("f", "f'", "d/dbeta"),
+    ),
 )
 
 _silu_math = r"""
@@ -1691,6 +1941,17 @@ mish = _elementwise(
         smoothness="Cinf",
         saturating="left",
         max_slope=1.0884981612517279,
+        ulp_budgets=(
+            *_root_budgets(-1.1924345, "g + xg′"),
+            *_sigma_flush_budgets("f", "f'"),
+            UlpBudget(
+                "f'",
+                "float64",
+                5.0,
+                "g + xg′ from rational forms in e^(−|x|), about six roundings: up to 4.1 "
+                "ulps measured on the left tail",
+            ),
+        ),
     ),
     jax_nn="mish",
     torch="mish",
@@ -1765,8 +2026,8 @@ hard_silu = _elementwise(
     keras="hard_silu",
     notes=(
         "x·relu6(x + 3)/6 in jax.nn, PyTorch and Keras. f′ jumps at ±3: jaxact "
-        "returns the minimum-norm values 0 at −3 and 1 at 3 (PyTorch returns −1/2 and "
-        "3/2)."
+        "returns the minimum-norm values 0 at −3 and 1 at 3, as PyTorch's hardswish "
+        "backward does (2.13); jax.nn's autodiff gives −1/2 at −3 and 1 at 3."
     ),
     doc=r"""Hard SiLU (hard swish): x times the hard sigmoid.
 
@@ -1802,7 +2063,9 @@ hard_silu = _elementwise(
 def _sigmoid_d(x):
     # σ(1−σ) loses relative accuracy in the right tail (1−σ rounds to 0 for x > ~37);
     # σ(x)σ(−x) is exact to a few ulps on both sides. σ(x) is shared with the forward.
-    return jax.lax.logistic(x) * jax.lax.logistic(-x)
+    # Near 0 the two roundings can lift the product an ulp above its maximum 1/4
+    # (σ′(2e-16) = 0.25000000000000006): the bound is enforced.
+    return jnp.minimum(jax.lax.logistic(x) * jax.lax.logistic(-x), 0.25)
 
 
 def _sigmoid_d2(x):
@@ -2012,20 +2275,31 @@ sparse_sigmoid = _elementwise(
 # --- tanh -----------------------------------------------------------------------------
 
 
+def _tanh_f(x):
+    # float64: XLA's tanh is off by up to ~6 ulps near |x| = 19; −m/(2 + m) with
+    # m = expm1(−2|x|) (no cancellation: 2 + m ∈ (1, 2]) is within ~2 ulps. float32
+    # keeps XLA's tanh (within 2 ulps, and faster).
+    if x.dtype != jnp.float64:
+        return jnp.tanh(x)
+    m = jnp.expm1(-2.0 * jnp.abs(x))
+    return jnp.where(jnp.isnan(x), x, jnp.copysign(-m / (2.0 + m), x))
+
+
 def _tanh_d(x):
     # sech²x = 4u / (1 + u)² with u = exp(−2|x|): accurate to a few ulps in the tails,
     # where 1 − tanh²x rounds to 0.
+    # At |x| ≲ 1e-8 the roundings can lift it an ulp above its maximum 1: bounded.
     u = jnp.exp(-2.0 * jnp.abs(x))
-    return 4.0 * u / jnp.square(1.0 + u)
+    return jnp.minimum(4.0 * u / jnp.square(1.0 + u), 1.0)
 
 
 def _tanh_d2(x):
-    return -2.0 * jnp.tanh(x) * _tanh_d(x)
+    return -2.0 * _tanh_f(x) * _tanh_d(x)
 
 
 tanh = _elementwise(
     "tanh",
-    forward=jnp.tanh,
+    forward=_tanh_f,
     derivative=_tanh_d,
     second_derivative=_tanh_d2,
     reference=lambda x: (jnp.exp(x) - jnp.exp(-x)) / (jnp.exp(x) + jnp.exp(-x)),
@@ -2126,30 +2400,42 @@ hard_tanh = _elementwise(
 
 
 def _tanhshrink_f(x):
-    # x − tanh x cancels for small |x| (≈ x³/3). For |x| < 1 use Lambert's continued
-    # fraction tanh x = x / (1 + r), r = x²/(3 + x²/(5 + …)), so x − tanh x = x r/(1 + r).
-    # Evaluated bottom-up as a ratio n/m of two polynomials in x² with positive
-    # coefficients (one division, no cancellation); depth 8 (float64) or 5 (float32)
-    # is exact to ~2 ulps.
-    small = jnp.abs(x) < 1
+    # x − tanh x cancels for small |x| (≈ x³/3; 4x at |x| = 1). For |x| < 3/2 use
+    # Lambert's continued fraction tanh x = x / (1 + r), r = x²/(3 + x²/(5 + …)), so
+    # x − tanh x = x r/(1 + r). Evaluated bottom-up as a ratio n/m of two polynomials
+    # in x² with positive coefficients (one division, no cancellation); depth 11
+    # (float64) or 7 (float32) is exact to ~2 ulps.
+    small = jnp.abs(x) < 1.5
     xs = _safe(small, x, 0.0)
     x2 = xs * xs
-    depth = 8 if x.dtype == jnp.float64 else 5
+    depth = 11 if x.dtype == jnp.float64 else 7
     n, m = jnp.full_like(x2, 2.0 * depth + 1.0), jnp.ones_like(x2)
     for k in range(depth - 1, 0, -1):
         n, m = (2.0 * k + 1.0) * n + x2 * m, n  # n/m = (2k+1) + x²/(previous n/m)
     # r = x² m / n, and x r/(1 + r) = x·x² m / (n + x² m)
-    return jnp.where(small, xs * (x2 * m) / (n + x2 * m), x - jnp.tanh(x))
+    return jnp.where(small, xs * (x2 * m) / (n + x2 * m), x - _tanh_accurate(x))
+
+
+def _tanh_accurate(x):
+    # tanh|x| = −m/(2 + m), m = expm1(−2|x|), within ~2 ulps in every dtype (XLA's tanh
+    # is off by up to ~6 ulps near |x| = 19 in float64, ~4 in float32, which
+    # tanhshrink′ = tanh² doubles).
+    m = jnp.expm1(-2.0 * jnp.abs(x))
+    return jnp.where(jnp.isnan(x), x, jnp.copysign(-m / (2.0 + m), x))
 
 
 def _tanhshrink_d2(x):
-    return 2.0 * jnp.tanh(x) * _tanh_d(x)
+    return 2.0 * _tanh_accurate(x) * _tanh_d(x)
 
 
 tanhshrink = _elementwise(
     "tanhshrink",
     forward=_tanhshrink_f,
-    derivative=lambda x: jnp.square(jnp.tanh(x)),
+    # tanh²x: for |x| > 1 as 1 − sech²x (one rounding on top of an accurate sech²);
+    # below, tanh x = x − f(x) from the continued fraction (f < x/3: no cancellation).
+    derivative=lambda x: jnp.where(
+        jnp.abs(x) > 1, 1.0 - _tanh_d(x), jnp.square(x - _tanhshrink_f(x))
+    ),
     second_derivative=_tanhshrink_d2,
     reference=lambda x: x - jnp.tanh(x),
     card=Card(
@@ -2364,18 +2650,22 @@ def _squareplus_parts(x, b):
 
 
 def _squareplus_f(x, b):
-    # (x + r)/2 for x ≥ 0; for x < 0 the same value is b / (2(r − x)) without
+    # (x + r)/2 for x ≥ 0, as x/2 + r/2 so that it does not overflow for x near the
+    # largest finite value; for x < 0 the same value is b / (2(r − x)) without
     # cancellation.
-    _, _, q = _squareplus_parts(x, b)
-    return jnp.where(x >= 0, 0.5 * q, 0.5 * b / q)
+    ax, r, q = _squareplus_parts(x, b)
+    return jnp.where(x >= 0, 0.5 * ax + 0.5 * r, 0.5 * b / q)
 
 
 def _squareplus_d(x, b):
     # f′ = (1 + x/r)/2; with h = b/(2 r q) = (1 − |x|/r)/2 it is 1 − h (x ≥ 0) or
-    # h (x < 0): no cancellation, and 1 or 0 at ±inf.
-    _, r, q = _squareplus_parts(x, b)
+    # h (x < 0): no cancellation, and 1 or 0 at ±inf. Where |x| ≤ r/2, ½ + ½(x/r)
+    # has fewer roundings (and no cancellation either).
+    ax, r, q = _squareplus_parts(x, b)
     h = 0.5 * b / (r * q)
-    return jnp.where(x >= 0, 1.0 - h, h)
+    mid = 3.0 * (ax * ax) <= b  # |x| ≤ r/2
+    near = 0.5 + 0.5 * (_safe(mid, x, 0.0) / r)
+    return jnp.where(mid, near, jnp.where(x >= 0, 1.0 - h, h))
 
 
 def _squareplus_d2(x, b):
@@ -2672,7 +2962,14 @@ glu = _vector(
 # --- softmax --------------------------------------------------------------------------
 
 
+def _empty_along(x, axis):
+    """An axis of length 0: the result is empty too (as in jax.nn), not a max error."""
+    return x.shape[axis] == 0
+
+
 def _softmax_f(x, axis, where):
+    if _empty_along(x, axis):
+        return x
     if where is None:
         # A row of −inf (or with +inf) gives NaN, as in jax.nn; keeping the max
         # unguarded lets XLA fuse the whole softmax into one pass.
@@ -2688,6 +2985,8 @@ def _softmax_f(x, axis, where):
 
 
 def _softmax_jvp(x, v, axis, where):
+    if _empty_along(x, axis):
+        return v
     s = _softmax_f(x, axis, where)
     if where is not None:
         v = jnp.where(where, v, 0.0)
@@ -2752,6 +3051,8 @@ softmax = _vector(
 
 
 def _log_softmax_f(x, axis, where):
+    if _empty_along(x, axis):
+        return x
     if where is None:
         sh = x - jnp.max(x, axis=axis, keepdims=True)
         return sh - jnp.log(jnp.sum(jnp.exp(sh), axis=axis, keepdims=True))
@@ -2764,6 +3065,8 @@ def _log_softmax_f(x, axis, where):
 
 def _log_softmax_jvp(x, v, axis, where):
     # softmax = exp(log_softmax): shares the forward's output (masked entries: e^−inf = 0).
+    if _empty_along(x, axis):
+        return v
     s = jnp.exp(_log_softmax_f(x, axis, where))
     if where is None:
         return v - jnp.sum(s * v, axis=axis, keepdims=True)
@@ -2884,6 +3187,8 @@ def _sparsemax_f(x, axis, where):
     # S only shrinks, so it stops after at most n rounds (~6 for 1024 Gaussian entries), and
     # its fixed point is the exact τ of the sort-based algorithm (Martins & Astudillo,
     # Alg. 1) without an O(n log n) sort. Masked entries are never in the support.
+    if _empty_along(x, axis):
+        return x
     z = jnp.moveaxis(x, axis, -1)
     valid = z != -jnp.inf
     if where is not None:

@@ -97,6 +97,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -105,7 +106,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import _validate
+from jaxact import _validate, oracles, ulp_audit
 from jaxact import activations as _act
 
 __all__ = ["CHECKS", "Report", "Result", "check", "check_activation", "main"]
@@ -120,6 +121,7 @@ CHECKS: tuple[str, ...] = (
     "float32",
     "params",
     "vector",
+    "ulp",
 )
 """The check groups, in report order; ``check(..., checks=[...])`` runs some of them."""
 
@@ -225,6 +227,9 @@ class Report:
                 f"{_fmt_x(r.x):<24} {_fmt(r.hand, 12)} {_fmt(r.reference, 12)} "
                 f"{_fmt(r.error, 8, 2)} {_fmt(r.tol, 8, 2)} {_fmt(r.ratio, 8, 2)}  {r.note}"
             )
+        table = self.ulp_table()
+        if table:
+            lines += ["", table, ""]
         bad = sorted({r.activation for r in self.failures()})
         n_act = len({r.activation for r in self.results})
         summary = f"{len(self.results)} checks of {n_act} activations: "
@@ -233,6 +238,35 @@ class Report:
         else:
             summary += "all passed."
         lines.append(summary)
+        return "\n".join(lines)
+
+    def ulp_table(self) -> str:
+        """Worst ulps per activation from the "ulp" rows ('' if there are none).
+
+        Returns:
+          One line per audited activation: the worst error of f and of the derivatives
+          (f′ and ∂f/∂p) in float64 and float32, and where the largest one is.
+        """
+        worst: dict[str, dict[str, Result]] = {}
+        for r in self.results:
+            if r.group != "ulp" or r.error is None:
+                continue
+            _, q, dt = r.check.split(" ")
+            key = f"{dt} {'f' if q == 'f' else 'df'}"
+            cur = worst.setdefault(r.activation, {}).get(key)
+            if cur is None or r.error > (cur.error or 0.0):
+                worst[r.activation][key] = r
+        if not worst:
+            return ""
+        cols = ("float64 f", "float64 df", "float32 f", "float32 df")
+        lines = [
+            "worst error in ulps (df: f′ and ∂f/∂p; the budget is 4 unless the card says)",
+            f"{'activation':<15}" + "".join(f"{c:>12}" for c in cols) + "  largest at",
+        ]
+        for name, row in worst.items():
+            cells = "".join(f"{row[c].error:>12.3g}" if c in row else f"{'-':>12}" for c in cols)
+            w = max(row.values(), key=lambda r: r.error or 0.0)
+            lines.append(f"{name:<15}{cells}  {w.check[4:]} x = {w.x!r}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -724,7 +758,41 @@ def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: An
             results += _ew_float32(ew, x32.size)
         elif group == "params" and P:
             results += _ew_params(ew, psteps)
+        elif group == "ulp":
+            results += _ew_ulp(rec)
     return results
+
+
+def _ew_ulp(rec: _act.Activation) -> list[Result]:
+    """The ulp audit's rows (:mod:`jaxact.ulp_audit`) as results of the "ulp" group."""
+    refs = oracles.load_references()
+    if f"{rec.name}/float64/f/hi" not in refs:
+        return [Result(rec.name, "ulp", "ulp", False, 0, note="no shipped references")]
+    try:
+        rows = ulp_audit.audit_activation(rec, references=refs)
+    except Exception as e:  # a record that cannot be evaluated fails, it does not crash
+        return [Result(rec.name, "ulp", "ulp", False, 0, note=f"{type(e).__name__}: {e}")]
+    out = []
+    for r in rows:
+        note = f"ulps vs mpmath on the {r.dtype} audit grid; max anywhere {r.max_ulps:.3g}"
+        if r.reason:
+            note += f"; card: {r.reason}"
+        out.append(
+            Result(
+                rec.name,
+                f"ulp {r.quantity} {r.dtype}",
+                "ulp",
+                r.ok,
+                r.n,
+                r.x,
+                r.value,
+                r.truth,
+                r.ulps,
+                r.budget,
+                note,
+            )
+        )
+    return out
 
 
 def _ew_autodiff(ew: _Ew) -> list[Result]:
@@ -1123,130 +1191,8 @@ def _ew_oracle(ew: _Ew, oracle: Any) -> list[Result]:
     return rows
 
 
-# --------------------------------------------------------------------------------------
-# The oracles: independent mpmath formulas
-# --------------------------------------------------------------------------------------
-
-
-def _mp() -> Any:
-    import mpmath
-
-    return mpmath
-
-
-def _sig(x: Any) -> Any:
-    return 1 / (1 + _mp().exp(-x))
-
-
-def _relu6(x: Any) -> Any:
-    return min(max(x, 0 * x), 0 * x + 6)
-
-
-def _o_selu(x: Any) -> Any:
-    mp = _mp()
-    alpha = mp.mpf("1.6732632423543772848170429916717")
-    scale = mp.mpf("1.0507009873554804934193349852946")
-    return scale * (x if x > 0 else alpha * mp.expm1(x))
-
-
-def _o_gelu_tanh(x: Any) -> Any:
-    mp = _mp()
-    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
-    return x / (1 + mp.exp(-2 * u))  # = x/2·(1 + tanh u), without its cancellation
-
-
-def _o_sparse_plus(x: Any) -> Any:
-    if x <= -1:
-        return 0 * x
-    return (x + 1) ** 2 / 4 if x < 1 else x
-
-
-def _o_softshrink(x: Any, lambd: Any = 0.5) -> Any:
-    if x > lambd:
-        return x - lambd
-    return x + lambd if x < -lambd else 0 * x
-
-
-def _leaky(x: Any, negative_slope: Any) -> Any:
-    return x if x >= 0 else negative_slope * x
-
-
-_ORACLES: dict[str, Callable[..., Any]] = {
-    "identity": lambda x: x,
-    "relu": lambda x: max(x, 0 * x),
-    "relu6": _relu6,
-    "leaky_relu": _leaky,
-    "prelu": _leaky,
-    "rrelu": lambda x, lower, upper: x if x >= 0 else (lower + upper) / 2 * x,
-    "threshold": lambda x, threshold, value: x if x > threshold else value + 0 * x,
-    "elu": lambda x, alpha: x if x > 0 else alpha * _mp().expm1(x),
-    "celu": lambda x, alpha: max(x, 0 * x) + min(0 * x, alpha * _mp().expm1(x / alpha)),
-    "selu": _o_selu,
-    "gelu": lambda x: x * _mp().ncdf(x),
-    "gelu_tanh": _o_gelu_tanh,
-    "silu": lambda x, beta=1: x * _sig(beta * x),
-    "swish_beta": lambda x, beta=1: x * _sig(beta * x),
-    "mish": lambda x: x * _mp().tanh(_mp().log1p(_mp().exp(x))),
-    "hard_silu": lambda x: x * _relu6(x + 3) / 6,
-    "sigmoid": _sig,
-    "hard_sigmoid": lambda x: _relu6(x + 3) / 6,
-    "log_sigmoid": lambda x: -_mp().log1p(_mp().exp(-x)),
-    "sparse_sigmoid": lambda x: min(max((x + 1) / 2, 0 * x), 0 * x + 1),
-    "tanh": lambda x: _mp().tanh(x),
-    "hard_tanh": lambda x, min_val=-1, max_val=1: min(max(x, 0 * x + min_val), 0 * x + max_val),
-    "tanhshrink": lambda x: x - _mp().tanh(x),
-    "softshrink": _o_softshrink,
-    "hardshrink": lambda x, lambd=0.5: x if abs(x) > lambd else 0 * x,
-    "softplus": lambda x, beta=1: _mp().log1p(_mp().exp(beta * x)) / beta,
-    "squareplus": lambda x, b=4: (x + _mp().sqrt(x * x + b)) / 2,
-    "sparse_plus": _o_sparse_plus,
-    "softsign": lambda x: x / (1 + abs(x)),
-    "exponential": lambda x: _mp().exp(x),
-}
-"""Independent mpmath formulas ``f(x, **params)``, from the definitions in jax.nn and
-PyTorch; the parameters are the record's defaults."""
-
-
-def _v_softmax(xs: list[Any]) -> list[Any]:
-    mp = _mp()
-    m = max(xs)
-    e = [mp.exp(v - m) for v in xs]
-    z = mp.fsum(e)
-    return [v / z for v in e]
-
-
-def _v_log_softmax(xs: list[Any]) -> list[Any]:
-    mp = _mp()
-    m = max(xs)
-    lz = m + mp.log(mp.fsum(mp.exp(v - m) for v in xs))
-    return [v - lz for v in xs]
-
-
-def _v_glu(xs: list[Any]) -> list[Any]:
-    n = len(xs) // 2
-    return [a * _sig(b) for a, b in zip(xs[:n], xs[n:], strict=True)]
-
-
-def _v_sparsemax(xs: list[Any]) -> list[Any]:
-    """Martins & Astudillo (2016): the Euclidean projection onto the simplex."""
-    z = sorted(xs, reverse=True)
-    cum, k, csum = 0 * z[0], 0, 0 * z[0]
-    for i, v in enumerate(z, start=1):
-        cum += v
-        if 1 + i * v > cum:
-            k, csum = i, cum
-    tau = (csum - 1) / k
-    return [max(v - tau, 0 * v) for v in xs]
-
-
-_VECTOR_ORACLES: dict[str, Callable[..., Any]] = {
-    "softmax": _v_softmax,
-    "log_softmax": _v_log_softmax,
-    "softmin": lambda xs: _v_softmax([-v for v in xs]),
-    "glu": _v_glu,
-    "sparsemax": _v_sparsemax,
-}
-"""Independent mpmath formulas for the vector kinds, on a 1-D row (the last axis)."""
+_ORACLES = oracles.ELEMENTWISE
+_VECTOR_ORACLES = oracles.VECTOR
 
 
 # --------------------------------------------------------------------------------------
@@ -1788,7 +1734,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="activations to check (default: all)")
     parser.add_argument("--checks", nargs="+", choices=CHECKS, help="check groups (default: all)")
     parser.add_argument("--failures", action="store_true", help="print only the failed rows")
+    parser.add_argument(
+        "--make-references",
+        metavar="PATH",
+        nargs="?",
+        const=str(oracles.REFERENCES),
+        help="compute the mpmath truths of the ulp audit (about 3 minutes on 2 cores) "
+        "and write them to PATH (default: the shipped file), then exit",
+    )
     args = parser.parse_args(argv)
+    if args.make_references:
+        recs = [_act.get(n) for n in _act.names() if _act.get(n).kind == "elementwise"]
+        oracles.make_references(recs, args.make_references, processes=os.cpu_count() or 1)
+        return 0
     report = check(args.names or None, checks=args.checks)
     print(report.format(failures_only=args.failures))
     return 0 if report.ok else 1
