@@ -58,7 +58,7 @@ __all__ = [
     "audit_activation",
     "budgets",
     "errors",
-    "table",
+    "point_errors",
 ]
 
 DEFAULT_BUDGET = 4.0
@@ -174,6 +174,49 @@ def _at_zero(rec: _cat.Activation, quantity: str, sign: float) -> float:
     return float(t[quantity])
 
 
+def point_errors(
+    rec: _cat.Activation,
+    quantity: str,
+    dtype: str,
+    x: np.ndarray,
+    a: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    floor: Any = 0.0,
+) -> np.ndarray:
+    """Errors in ulps at each point, with the audit's rules for kinks and subnormals.
+
+    At a kink of the card f′ is held to the card's value; at a subnormal x a result is
+    accepted if it is right for x or for ±0 as XLA on CPU reads it (the smaller error).
+
+    Args:
+      rec: the record whose card gives the kinks.
+      quantity: ``"f"``, ``"f'"`` or ``"d/dp"``.
+      dtype: the dtype whose ulps count.
+      x: the points (float64 values exactly representable in ``dtype``).
+      a: the computed values.
+      hi, lo: the truths (see :func:`errors`).
+      floor: a unit floor per point (see :func:`errors`).
+
+    Returns:
+      A float64 array of errors.
+    """
+    if quantity == "f'":
+        d1_at = {float(k.x): float(k.d1) for k in rec.card.kinks}
+        at_kink = np.isin(x, list(d1_at))
+        if at_kink.any():
+            hi = np.where(at_kink, 0.0, hi)
+            hi[at_kink] = [d1_at[v] for v in x[at_kink]]
+            lo = np.where(at_kink, 0.0, lo)
+    err = errors(a, hi, lo, dtype, floor)
+    tiny = float(np.finfo(dtype).tiny)
+    sub = (x != 0) & (np.abs(x) < tiny)
+    if sub.any():
+        z = np.where(np.signbit(x), _at_zero(rec, quantity, -1.0), _at_zero(rec, quantity, 1.0))
+        err = np.where(sub, np.minimum(err, errors(a, z, 0.0 * z, dtype)), err)
+    return err
+
+
 def audit_activation(
     rec: _cat.Activation | str,
     *,
@@ -202,7 +245,6 @@ def audit_activation(
     rec = _cat.get(rec) if isinstance(rec, str) else rec
     refs = oracles.load_references() if references is None else references
     kinks = [float(k.x) for k in rec.card.kinks]
-    d1_at = {float(k.x): float(k.d1) for k in rec.card.kinks}
     rows = []
     for dtype in dtypes:
         x = refs[f"x/{dtype}"]
@@ -212,22 +254,13 @@ def audit_activation(
         x = x[keep]
         with jax.enable_x64(True), np.errstate(all="ignore"):
             got = _computed(rec, x, dtype)
-        tiny = float(np.finfo(dtype).tiny)
-        sub = (x != 0) & (np.abs(x) < tiny)
-        at_kink = np.isin(x, kinks)
         for q in oracles.quantities(list(rec.defaults)):
             key = f"{rec.name}/{dtype}/{q}"
             hi, lo = refs[f"{key}/hi"][keep].astype(np.float64), refs[f"{key}/lo"][keep]
             a = got[q] if transform is None else transform(q, x, got[q])
-            if q == "f'" and at_kink.any():
-                hi = hi.copy()
-                hi[at_kink] = [d1_at[v] for v in x[at_kink]]
-                lo = np.where(at_kink, 0.0, lo)
             b, floor, why = budgets(rec, q, dtype, x)
-            err = errors(a, hi, lo, dtype, floor)
-            if sub.any():
-                z = np.where(np.signbit(x), _at_zero(rec, q, -1.0), _at_zero(rec, q, 1.0))
-                err = np.where(sub, np.minimum(err, errors(a, z, 0.0 * z, dtype)), err)
+            err = point_errors(rec, q, dtype, x, a, hi, lo, floor)
+            at_kink = np.isin(x, kinks)
             valid = ~at_kink if q.startswith("d/d") else np.ones(x.size, bool)
             ratio = np.where(valid, err / b, -1.0)
             i = int(np.argmax(ratio))
@@ -277,27 +310,3 @@ def audit(
         if rec.kind == "elementwise":
             rows += audit_activation(rec, dtypes=dtypes, sample=sample, seed=seed)
     return rows
-
-
-def table(rows: Sequence[UlpRow]) -> str:
-    """Worst ulps per activation: one line per activation, a column per quantity/dtype."""
-    by: dict[str, dict[tuple[str, str], UlpRow]] = {}
-    for r in rows:
-        by.setdefault(r.activation, {})[(r.dtype, "f" if r.quantity == "f" else "d")] = max(
-            r,
-            by.get(r.activation, {}).get((r.dtype, "f" if r.quantity == "f" else "d"), r),
-            key=lambda q: q.ulps,
-        )
-    head = f"{'activation':<15} {'f64 f':>9} {'f64 df':>9} {'f32 f':>9} {'f32 df':>9}  worst"
-    lines = [head]
-    for name, cols in by.items():
-        cells = []
-        for key in (("float64", "f"), ("float64", "d"), ("float32", "f"), ("float32", "d")):
-            r = cols.get(key)
-            cells.append(f"{r.ulps:>9.3g}" if r else f"{'-':>9}")
-        w = max(cols.values(), key=lambda q: q.ulps / q.budget)
-        lines.append(
-            f"{name:<15} {' '.join(cells)}  {w.quantity} {w.dtype} at x = {w.x!r} "
-            f"({w.ulps:.3g} of {w.budget:g} ulp{'' if w.ok else ': FAIL'})"
-        )
-    return "\n".join(lines)

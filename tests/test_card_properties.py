@@ -30,6 +30,11 @@ import jaxact as ja
 ELEMENTWISE = [n for n in ja.names() if ja.get(n).kind == "elementwise"]
 DTYPES = ("float64", "float32", "bfloat16", "float16")
 N = 32  # inputs per example (a fixed size: one compilation per activation and dtype)
+MONOTONE_TO_ONE_ULP = {("tanh", "float32")}
+
+
+def _ulp(v: np.ndarray, dt: str) -> np.ndarray:
+    return np.spacing(np.abs(v).astype(jnp.dtype(dt))).astype(np.float64)
 
 
 def _np_dtype(dt: str):
@@ -111,7 +116,10 @@ def test_card_claims_hold(name, dt, data):
     if card.monotonic:
         order = np.argsort(x[~nan], kind="stable")
         fs = f[~nan][order]
-        assert (fs[1:] >= fs[:-1]).all(), (x[~nan][order], fs)
+        # float32 tanh is XLA's (as jax.nn's), monotone to within one ulp: the card's
+        # notes say so and why (speed). Everything else is monotone exactly.
+        slack = _ulp(fs[:-1], dt) if (name, dt) in MONOTONE_TO_ONE_ULP else 0.0
+        assert (fs[1:] >= fs[:-1] - slack).all(), (x[~nan][order], fs)
     if card.zero_centred or card.range[0] == 0.0:
         zero = x == 0
         if card.zero_centred:
@@ -124,6 +132,10 @@ def test_leaky_family_monotone_through_negative_subnormals(name):
     f = np.asarray(ja.get(name).fn(jnp.asarray(x)))
     assert (f[1:] >= f[:-1]).all(), f
     assert not np.signbit(f[-1]) and np.signbit(f[0]) | (f[0] < 0)
+
+
+def test_tanh_notes_state_the_float32_monotonicity_exception():
+    assert "monotone only to within 1 ulp" in ja.get("tanh").notes
 
 
 def test_sigmoid_slope_never_exceeds_a_quarter():
