@@ -288,6 +288,23 @@ def _sig_prod(z: Array) -> Array:
     return e * a * a
 
 
+def _sig(z: Array) -> Array:
+    """σ(z) = 1/(1 + e^(−z)), written as XLA lowers ``lax.logistic``: a forward and a
+    derivative that both use it share the exponential (common subexpressions)."""
+    return 1.0 / (1.0 + jnp.exp(-z))
+
+
+def _sig_pair(z: Array) -> tuple[Array, Array]:
+    """σ(z) and σ(−z), each to a few ulps, from the one exponential e^(−z).
+
+    σ(−z) = e^(−z)σ(z) for z > 0 (where 1 − σ(z) cancels) and 1 − σ(z) for z ≤ 0
+    (where e^(−z) may overflow).
+    """
+    e = jnp.exp(-z)
+    s = 1.0 / (1.0 + e)
+    return s, jnp.where(z > 0, e * s, 1.0 - s)
+
+
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 
@@ -1416,6 +1433,25 @@ selu = _elementwise(
 # --- gelu (exact) ---------------------------------------------------------------------
 
 
+def _split(a):
+    """a = hi + lo with hi of half the mantissa (Veltkamp), |a| ≤ 2^500 / 2^60."""
+    c = a * (134217729.0 if a.dtype == jnp.float64 else 4097.0)
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_prod_const(a, c: tuple[float, float], p):
+    """The rounding error of p = fl(a·c) for a constant c split as c = c[0] + c[1]."""
+    ah, al = _split(a)
+    return ((ah * c[0] - p) + ah * c[1] + al * c[0]) + al * c[1]
+
+
+def _square_err(a, p):
+    """The rounding error of p = fl(a·a)."""
+    ah, al = _split(a)
+    return ((ah * ah - p) + 2.0 * ah * al) + al * al
+
+
 def _two_prod(a, b):
     """a·b = p + e exactly (Dekker), for |a|, |b| ≤ 2^500 (float64) or 2^60 (float32)."""
     split = 134217729.0 if a.dtype == jnp.float64 else 4097.0
@@ -1429,6 +1465,11 @@ def _two_prod(a, b):
 
 # 1/√2 − (1/√2 rounded to the dtype), by mpmath
 _SQRT_HALF_LO = {"float64": -4.833646656726457e-17, "float32": 1.210161710447897e-08}
+# 1/√2 rounded to the dtype, split into halves of its mantissa (Veltkamp), for Dekker
+_SQRT_HALF_SPLIT = {
+    "float64": (0.7071067839860916, -2.7995440410322203e-09),
+    "float32": (0.70703125, 7.551908493041992e-05),
+}
 
 
 def _gelu_cdf(x):
@@ -1440,11 +1481,12 @@ def _gelu_cdf(x):
     # Both are put back to first order: erfc(t + δ) = erfc(t)(1 − ε − δ·L(t)), with
     # L ≈ 2·max(t, 0) (the 1/t term is worth < 1 ulp). Dekker products give δ and ε.
     xc = jnp.clip(x, -64.0, 64.0)  # beyond, Φ is 0 or 1 and δ, ε do not matter
-    _, pe = _two_prod(xc, jnp.full_like(xc, _SQRT_HALF))
+    dt = jnp.dtype(x.dtype).name
     t = -x * _SQRT_HALF
     tc = -xc * _SQRT_HALF
-    delta = -pe - xc * _SQRT_HALF_LO[jnp.dtype(x.dtype).name]  # (−x/√2) − t
-    _, eps = _two_prod(tc, tc)  # t² − fl(t²)
+    # (−x/√2) − t = −(x·c − fl(x·c)) − x·(1/√2 − c), c = 1/√2 rounded
+    delta = -_two_prod_const(xc, _SQRT_HALF_SPLIT[dt], -tc) - xc * _SQRT_HALF_LO[dt]
+    eps = _square_err(tc, tc * tc)  # t² − fl(t²)
     cut = 1.0  # XLA computes erfc as 1 − erf(t) below t = 1, as exp(−t²)·R(t) above
     fix = jnp.where(t > 0, 1.0 - jnp.where(t > cut, eps, 0.0) - delta * 2.0 * tc, 1.0)
     return 0.5 * jax.lax.erfc(t) * fix
@@ -1605,8 +1647,7 @@ def _gelu_tanh_sig(x):
     1.6x slower than jax.nn there).
     """
     if x.dtype != jnp.float64:
-        z = 2.0 * _gelu_tanh_u(x)
-        return jax.lax.logistic(z), jax.lax.logistic(-z)
+        return _sig_pair(2.0 * _gelu_tanh_u(x))
     z, dz = _gelu_tanh_z(x)
     e = jnp.exp(-jnp.abs(z))
     a = 1.0 / (1.0 + e)
@@ -1623,7 +1664,7 @@ def _gelu_tanh_u(x):
 def _gelu_tanh_f(x):
     # ½(1 + tanh u) = σ(2u): no cancellation in the left tail.
     if x.dtype != jnp.float64:
-        return x * jax.lax.logistic(2.0 * _gelu_tanh_u(x))
+        return x * _sig(2.0 * _gelu_tanh_u(x))
     return x * _gelu_tanh_sig(x)[0]
 
 
@@ -1735,7 +1776,7 @@ _set_public("gelu", gelu)
 
 
 def _silu_f(x, beta):
-    return x * jax.lax.logistic(beta * x)
+    return x * _sig(beta * x)
 
 
 def _silu_d(x, beta):
@@ -1743,8 +1784,8 @@ def _silu_d(x, beta):
     # as such, not as 1 − s, which cancels for z > 0 (17 ulps at z = 36.75).
     big = _big(x.dtype)
     z = beta * x
-    s = jax.lax.logistic(z)
-    return s * (1.0 + jnp.clip(z, -big, big) * jax.lax.logistic(-z))
+    s, sb = _sig_pair(z)
+    return s * (1.0 + jnp.clip(z, -big, big) * sb)
 
 
 def _silu_d2(x, beta):
@@ -2065,7 +2106,8 @@ def _sigmoid_d(x):
     # σ(x)σ(−x) is exact to a few ulps on both sides. σ(x) is shared with the forward.
     # Near 0 the two roundings can lift the product an ulp above its maximum 1/4
     # (σ′(2e-16) = 0.25000000000000006): the bound is enforced.
-    return jnp.minimum(jax.lax.logistic(x) * jax.lax.logistic(-x), 0.25)
+    s, sb = _sig_pair(x)
+    return jnp.minimum(s * sb, 0.25)
 
 
 def _sigmoid_d2(x):
@@ -2075,7 +2117,7 @@ def _sigmoid_d2(x):
 
 sigmoid = _elementwise(
     "sigmoid",
-    forward=jax.lax.logistic,
+    forward=_sig,
     derivative=_sigmoid_d,
     second_derivative=_sigmoid_d2,
     reference=lambda x: 1.0 / (1.0 + jnp.exp(-x)),
