@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench check clean
+.PHONY: run test lint typecheck format bench check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)  ## the test suite (doctests included)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy over a program that uses the public API as a user would
+	$(BIN)/mypy tests/typecheck_public_api.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

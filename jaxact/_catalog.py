@@ -16,7 +16,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast, overload
 
 import jax
 import jax.numpy as jnp
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _PUBLIC_MODULE = "jaxact.activations"  # where the catalog functions live
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 # --------------------------------------------------------------------------------------
 # Records
@@ -430,19 +431,34 @@ def aliases() -> dict[str, str]:
     return dict(_ALIASES)
 
 
-def get(name: str | Activation) -> Activation:
-    """Look up an activation by canonical name or alias.
+@overload
+def get(name: str | Activation | None) -> Activation: ...
+
+
+@overload
+def get(name: Callable[..., Array]) -> Activation | Callable[..., Array]: ...
+
+
+def get(
+    name: str | Activation | Callable[..., Array] | None,
+) -> Activation | Callable[..., Array]:
+    """Look up an activation by canonical name or alias (Keras-style ``get``).
 
     Args:
-      name: a canonical name (``"relu"``), an alias (``"swish"``), or an
-        :class:`Activation`, returned unchanged. Case and hyphens are ignored.
+      name: a canonical name (``"relu"``), an alias (``"swish"``), an
+        :class:`Activation` (returned unchanged), ``None`` (the identity's record, as
+        ``keras.activations.get(None)`` gives the linear activation), or a callable: a
+        catalog function (``jaxact.relu``) gives its record; any other callable is
+        returned unchanged, not wrapped (it has no card or hand derivative; modules
+        that take an activation use ``jax.grad`` for it). Case and hyphens in names
+        are ignored.
 
     Returns:
-      The :class:`Activation` record.
+      The :class:`Activation` record, or the callable itself.
 
     Raises:
       ValueError: unknown name; the message lists the closest names.
-      TypeError: ``name`` is neither a string nor an :class:`Activation`.
+      TypeError: ``name`` is none of the above.
 
     Examples:
       >>> import jaxact as ja
@@ -450,22 +466,35 @@ def get(name: str | Activation) -> Activation:
       'silu'
       >>> ja.get("relu").card.range
       (0.0, inf)
+      >>> ja.get(None).name, ja.get(ja.gelu).name
+      ('identity', 'gelu')
+      >>> f = lambda x: x * x
+      >>> ja.get(f) is f
+      True
     """
+    if name is None:
+        return _REGISTRY["identity"]
     if isinstance(name, Activation):
         return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"`activation`: expected a name (str) or an Activation, got {type(name).__name__}"
+    if isinstance(name, str):
+        key = name.strip().lower().replace("-", "_")
+        key = _ALIASES.get(key, key)
+        if key in _REGISTRY:
+            return _REGISTRY[key]
+        choices = [*_REGISTRY, *_ALIASES]
+        close = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise ValueError(
+            f"`activation`: unknown name {name!r}{hint}. Valid names: {', '.join(_REGISTRY)}"
         )
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key in _REGISTRY:
-        return _REGISTRY[key]
-    choices = [*_REGISTRY, *_ALIASES]
-    close = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    raise ValueError(
-        f"`activation`: unknown name {name!r}{hint}. Valid names: {', '.join(_REGISTRY)}"
+    if callable(name):
+        for rec in _REGISTRY.values():
+            if rec.fn is name:
+                return rec
+        return name
+    raise TypeError(
+        "`activation`: expected a name (str), an Activation, a callable or None, got "
+        f"{type(name).__name__}"
     )
 
 
@@ -593,3 +622,42 @@ def _check_where(where: ArrayLike, shape: tuple[int, ...], fname: str) -> Array:
         raise ValueError(
             f"`where` of {fname}: expected a mask broadcastable to {shape}, got shape {where.shape}"
         ) from e
+
+
+def elementwise(**spec: Any) -> Callable[[_F], _F]:
+    """Decorator form of ``_elementwise``: the decorated stub gives the name, the typed
+    signature (its parameters after ``x``, with their defaults, are the activation's
+    parameters) and the docstring; ``spec`` gives the rest. Returns the built public
+    function, typed as the stub (so type checkers see ``(x: ArrayLike, ...) -> Array``).
+    """
+
+    def build(stub: _F) -> _F:
+        sig = inspect.signature(stub)
+        names_ = list(sig.parameters)
+        if not names_ or names_[0] != "x":
+            raise ValueError(f"{stub.__name__}: the first parameter must be `x`")
+        params = {k: sig.parameters[k].default for k in names_[1:]}
+        fn = _elementwise(stub.__name__, params=params, doc=stub.__doc__ or "", **spec)
+        fn.__signature__ = sig  # type: ignore[attr-defined]
+        fn.__annotations__ = dict(stub.__annotations__)
+        return cast(_F, fn)
+
+    return build
+
+
+def vector(**spec: Any) -> Callable[[_F], _F]:
+    """Decorator form of ``_vector``: the stub gives the name, the typed signature
+    (``(x, axis=-1, where=None)``, or ``(x, axis=-1)`` for ``masked=False``) and the
+    docstring."""
+
+    def build(stub: _F) -> _F:
+        sig = inspect.signature(stub)
+        want = ["x", "axis", "where"] if spec.get("masked", True) else ["x", "axis"]
+        if list(sig.parameters) != want:
+            raise ValueError(f"{stub.__name__}: expected the parameters {want}")
+        fn = _vector(stub.__name__, doc=stub.__doc__ or "", **spec)
+        fn.__signature__ = sig  # type: ignore[attr-defined]
+        fn.__annotations__ = dict(stub.__annotations__)
+        return cast(_F, fn)
+
+    return build
