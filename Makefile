@@ -29,7 +29,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-check: $(STAMP)  ## the derivative checker's report for the whole catalog
+check: $(STAMP)  ## the derivative checker's report for the whole catalog, ulp audit included
 	$(BIN)/python -m jaxact.gradcheck
 
 bench: $(STAMP)

@@ -8,7 +8,10 @@ flushes those to zero); at a subnormal x a result right for x or for ±0 counts 
 (XLA reads subnormal inputs as ±0), and at a kink f′ is held to the card's value (the
 minimum-norm subgradient; a library with another policy shows a large number there).
 The card's budget exceptions are *not* applied, so a zero of f′ (where every
-library's ulp error grows without bound) shows as a large number in every column.
+library's ulp error grows without bound) shows as a large number in every column; in
+parentheses, where it differs, the worst outside the x-ranges of the card's stated
+exceptions (near a zero of f′, the flush-to-zero tails ...), the same points for every
+library.
 jax.nn's f′ is ``jax.grad`` of jax.nn's function (no hand rule); PyTorch's is
 autograd. "-" where the library has no such function. The jaxact column counts its
 hand f′; ``jax.grad(jaxact.f)`` returns the same values (the checker's modes group).
@@ -84,8 +87,18 @@ def _eval_torch(f: Callable, x: np.ndarray, dt: str) -> tuple[np.ndarray, np.nda
     return y.detach().double().numpy(), t.grad.double().numpy()
 
 
-def worst(rec: ja.Activation, dt: str, impl: str) -> tuple[float, float]:
-    """(worst ulps of f, worst ulps of f′) of one implementation, or NaN if absent."""
+def _outside_ranges(rec: ja.Activation, q: str, dt: str, x: np.ndarray) -> np.ndarray:
+    """Points outside every x-range of the card's exceptions for this quantity/dtype."""
+    keep = np.ones(x.size, bool)
+    for b in rec.card.ulp_budgets:
+        if b.quantity == q and b.dtype == dt and b.within is not None:
+            keep &= ~((x >= b.within[0]) & (x <= b.within[1]))
+    return keep
+
+
+def worst(rec: ja.Activation, dt: str, impl: str) -> list[tuple[float, float]]:
+    """[(worst ulps, worst ulps outside the card's ranges) for f, for f′] of one
+    implementation, or NaNs if it has no such function."""
     refs = oracles.load_references()
     x = refs[f"x/{dt}"]
     if impl == "jaxact":
@@ -95,12 +108,12 @@ def worst(rec: ja.Activation, dt: str, impl: str) -> tuple[float, float]:
     elif impl == "jax.nn":
         fn = _jax_nn(rec)
         if fn is None:
-            return float("nan"), float("nan")
+            return [(float("nan"), float("nan"))] * 2
         f, d = _eval_jax(fn, x, dt)
     else:
         fn = _torch(rec)
         if fn is None:
-            return float("nan"), float("nan")
+            return [(float("nan"), float("nan"))] * 2
         f, d = _eval_torch(fn, x, dt)
     out = []
     for q, v in (("f", f), ("f'", d)):
@@ -108,16 +121,24 @@ def worst(rec: ja.Activation, dt: str, impl: str) -> tuple[float, float]:
         lo = refs[f"{rec.name}/{dt}/{q}/lo"]
         with np.errstate(all="ignore"):
             err = ulp_audit.point_errors(rec, q, dt, x, v, hi, lo)
-        out.append(float(np.max(err)))
-    return out[0], out[1]
+        keep = _outside_ranges(rec, q, dt, x)
+        out.append((float(np.max(err)), float(np.max(np.where(keep, err, 0.0)))))
+    return out
 
 
-def _fmt(v: float) -> str:
+def _one(v: float) -> str:
     if v != v:
         return "-"
     if v == float("inf"):
         return "inf"
     return f"{v:.3g}"
+
+
+def _fmt(pair: tuple[float, float]) -> str:
+    raw, outside = pair
+    if raw != raw:
+        return "-"
+    return _one(raw) if raw == outside else f"{_one(raw)} ({_one(outside)})"
 
 
 def main(argv: list[str] | None = None) -> int:
