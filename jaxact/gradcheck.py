@@ -38,6 +38,13 @@ vector kinds the JVP J(x)·u) is compared, in **float64**, with
    the reference and directional differences, second order against differences of
    the hand JVP, along ``axis`` 0 and 1 as well as −1, and with a ``where`` mask.
 
+10. the **ulp audit** (:mod:`jaxact.ulp_audit`): f, f′ and ∂f/∂p of every elementwise
+   activation in float64 and float32 against shipped mpmath truths
+   (:mod:`jaxact.oracles`) over both signs of every binade from the smallest subnormal
+   to the largest finite value, in ulps; 4 ulps unless the card states an exception
+   with its reason. The report ends with the worst ulps per activation.
+   ``python -m jaxact.gradcheck --make-references`` recomputes the truths.
+
 All inputs come from fixed seeds; nothing is random between runs.
 
 Why this is stricter than ``jax.test_util.check_grads`` and
@@ -81,7 +88,8 @@ Tolerances that differ from a flat bound, and why (measured):
   autodiff check stays within |x| ≤ 40; the grid, FD and modes checks go to ±1e4.
 
 Run ``python -m jaxact.gradcheck [NAMES...]`` to print the report; it exits 1 when any
-check fails.
+check fails. The oracle check's formulas and the audit's truths come from
+:mod:`jaxact.oracles`.
 
 Examples:
   >>> from jaxact import gradcheck
