@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench check install-check clean
+.PHONY: run test lint typecheck format bench check install-check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,11 +22,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: $(STAMP)  ## mypy over a program that uses the public API as a user would
+	$(BIN)/mypy tests/typecheck_public_api.py
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-check: $(STAMP)  ## the derivative checker's report for the whole catalog
+check: $(STAMP)  ## the derivative checker's report for the whole catalog, ulp audit included
 	$(BIN)/python -m jaxact.gradcheck
 
 install-check:  ## pip install . into a fresh venv outside the checkout; README snippets run

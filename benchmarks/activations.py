@@ -61,14 +61,14 @@ def timed(f: Callable, x: jax.Array, batch: int = 1) -> tuple[float, float]:
     return 1e3 * (time.perf_counter() - t) / batch, 1e3 * (time.process_time() - c) / batch
 
 
-def bench(name: str, n: int, repeats: int, key: jax.Array) -> dict:
+def bench(name: str, n: int, repeats: int, key: jax.Array, dtype: str = "float32") -> dict:
     rec = ja.get(name)
     label, ref = counterpart(rec)
     if rec.kind == "vector":
-        x = 3.0 * jax.random.normal(key, (n // 1024, 1024), jnp.float32)
+        x = 3.0 * jax.random.normal(key, (n // 1024, 1024), dtype)
         ref_x = x if rec.jax_nn is not None else x.reshape(-1)
     else:
-        x = 3.0 * jax.random.normal(key, (n,), jnp.float32)
+        x = 3.0 * jax.random.normal(key, (n,), dtype)
         ref_x = x
     ours, theirs = programs(rec.fn), programs(ref)
     out = {"name": name, "jax_nn": label}
@@ -130,7 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log2n", type=int, default=None, help="log2 of the element count")
     ap.add_argument("--names", nargs="*", default=None, help="activations (default: all)")
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    ap.add_argument(
+        "--dtype", default="float32", choices=["float32", "float64"], help="input dtype"
+    )
     args = ap.parse_args(argv)
+    if args.dtype == "float64":
+        jax.config.update("jax_enable_x64", True)
     repeats = args.repeats or (3 if args.quick else 11)
     n = 2 ** (args.log2n or (20 if args.quick else 22))
     names = [ja.get(k).name for k in args.names] if args.names else ja.names()
@@ -138,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     bench("relu", n, 3, key)  # settle the process (thread pool, allocator) before timing
     rows = []
     for i, name in enumerate(names):
-        rows.append(bench(name, n, repeats, jax.random.fold_in(key, i)))
+        rows.append(bench(name, n, repeats, jax.random.fold_in(key, i), args.dtype))
         r = rows[-1]
         print(
             f"{name:15s} fwd {r['fwd'][2]:5.2f} ({r['fwd'][3]:5.2f})  "
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     out = table(rows)
     info = (
-        f"float32, {n} elements; ms = median over {repeats} interleaved samples of the "
+        f"{args.dtype}, {n} elements; ms = median over {repeats} interleaved samples of the "
         f"wall time per call (each sample a batch of calls of >= 40 ms); ratio = ours / "
         f"counterpart; min CPU = ratio of the smallest CPU time per call; {machine()}"
     )

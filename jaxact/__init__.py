@@ -1,17 +1,70 @@
 """jaxact: activation functions in JAX, with hand-written derivatives that are checked.
 
-Every activation in the catalog is a top-level function (``jaxact.relu``); its record,
-with derivative, reference formula and property card, comes from ``jaxact.get``.
-Each module lists its public names in ``__all__``; they are re-exported here.
+Every activation in the catalog is a top-level function (``jaxact.relu``), imported
+here by name from :mod:`jaxact.activations` (so type checkers and IDEs see them); its
+record, with derivative, reference formula and property card, comes from
+``jaxact.get``. Each module lists its public names in ``__all__``; they are
+re-exported here.
 """
 
 from jaxact import activations as activations
-from jaxact.activations import Activation as Activation
-from jaxact.activations import Card as Card
-from jaxact.activations import Kink as Kink
-from jaxact.activations import aliases as aliases
-from jaxact.activations import get as get
-from jaxact.activations import names as names
+from jaxact._version import __version__ as __version__
+from jaxact.activations import (
+    Activation as Activation,
+    Card as Card,
+    Kink as Kink,
+    UlpBudget as UlpBudget,
+    aliases as aliases,
+    celu as celu,
+    elu as elu,
+    exponential as exponential,
+    gelu as gelu,
+    gelu_tanh as gelu_tanh,
+    get as get,
+    glu as glu,
+    hard_shrink as hard_shrink,
+    hard_sigmoid as hard_sigmoid,
+    hard_silu as hard_silu,
+    hard_swish as hard_swish,
+    hard_tanh as hard_tanh,
+    hardshrink as hardshrink,
+    hardsigmoid as hardsigmoid,
+    hardswish as hardswish,
+    hardtanh as hardtanh,
+    identity as identity,
+    leaky_relu as leaky_relu,
+    linear as linear,
+    log_sigmoid as log_sigmoid,
+    log_softmax as log_softmax,
+    logistic as logistic,
+    logsigmoid as logsigmoid,
+    mish as mish,
+    names as names,
+    prelu as prelu,
+    relu as relu,
+    relu6 as relu6,
+    rrelu as rrelu,
+    selu as selu,
+    sigmoid as sigmoid,
+    silu as silu,
+    soft_shrink as soft_shrink,
+    soft_sign as soft_sign,
+    softmax as softmax,
+    softmin as softmin,
+    softplus as softplus,
+    softshrink as softshrink,
+    softsign as softsign,
+    sparse_plus as sparse_plus,
+    sparse_sigmoid as sparse_sigmoid,
+    sparsemax as sparsemax,
+    squareplus as squareplus,
+    swish as swish,
+    swish_beta as swish_beta,
+    tanh as tanh,
+    tanh_shrink as tanh_shrink,
+    tanhshrink as tanhshrink,
+    threshold as threshold,
+)
 from jaxact.diagnostics import *  # noqa: F403
 from jaxact.init import *  # noqa: F403
 from jaxact.losses import *  # noqa: F403
@@ -19,16 +72,3 @@ from jaxact.mlp import *  # noqa: F403
 from jaxact.sweep import *  # noqa: F403
 from jaxact.tasks import *  # noqa: F403
 from jaxact.train import *  # noqa: F403
-
-
-def _export_catalog() -> None:
-    g = globals()
-    for n in names():
-        g[n] = get(n).fn
-    for a, n in aliases().items():
-        g[a] = get(n).fn
-
-
-_export_catalog()
-del _export_catalog
-from jaxact._version import __version__ as __version__  # noqa: E402

@@ -22,8 +22,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxact import activations as _acts
-from jaxact import mlp as _mlp
+from jaxact import activations as _acts, mlp as _mlp
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike

@@ -37,9 +37,7 @@ import numpy as np
 import optax
 from jax.sharding import SingleDeviceSharding
 
-from jaxact import activations as _acts
-from jaxact import init as _init
-from jaxact import train as _train
+from jaxact import activations as _acts, init as _init, train as _train
 
 Array = jax.Array
 

@@ -38,6 +38,13 @@ vector kinds the JVP J(x)·u) is compared, in **float64**, with
    the reference and directional differences, second order against differences of
    the hand JVP, along ``axis`` 0 and 1 as well as −1, and with a ``where`` mask.
 
+10. the **ulp audit** (:mod:`jaxact.ulp_audit`): f, f′ and ∂f/∂p of every elementwise
+   activation in float64 and float32 against shipped mpmath truths
+   (:mod:`jaxact.oracles`) over both signs of every binade from the smallest subnormal
+   to the largest finite value, in ulps; 4 ulps unless the card states an exception
+   with its reason. The report ends with the worst ulps per activation.
+   ``python -m jaxact.gradcheck --make-references`` recomputes the truths.
+
 All inputs come from fixed seeds; nothing is random between runs.
 
 Why this is stricter than ``jax.test_util.check_grads`` and
@@ -81,7 +88,8 @@ Tolerances that differ from a flat bound, and why (measured):
   autodiff check stays within |x| ≤ 40; the grid, FD and modes checks go to ±1e4.
 
 Run ``python -m jaxact.gradcheck [NAMES...]`` to print the report; it exits 1 when any
-check fails.
+check fails. The oracle check's formulas and the audit's truths come from
+:mod:`jaxact.oracles`.
 
 Examples:
   >>> from jaxact import gradcheck
@@ -97,6 +105,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -105,8 +114,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import _validate
-from jaxact import activations as _act
+from jaxact import _validate, activations as _act, oracles, ulp_audit
 
 __all__ = ["CHECKS", "Report", "Result", "check", "check_activation", "main"]
 
@@ -120,6 +128,7 @@ CHECKS: tuple[str, ...] = (
     "float32",
     "params",
     "vector",
+    "ulp",
 )
 """The check groups, in report order; ``check(..., checks=[...])`` runs some of them."""
 
@@ -225,6 +234,9 @@ class Report:
                 f"{_fmt_x(r.x):<24} {_fmt(r.hand, 12)} {_fmt(r.reference, 12)} "
                 f"{_fmt(r.error, 8, 2)} {_fmt(r.tol, 8, 2)} {_fmt(r.ratio, 8, 2)}  {r.note}"
             )
+        table = self.ulp_table()
+        if table:
+            lines += ["", table, ""]
         bad = sorted({r.activation for r in self.failures()})
         n_act = len({r.activation for r in self.results})
         summary = f"{len(self.results)} checks of {n_act} activations: "
@@ -233,6 +245,35 @@ class Report:
         else:
             summary += "all passed."
         lines.append(summary)
+        return "\n".join(lines)
+
+    def ulp_table(self) -> str:
+        """Worst ulps per activation from the "ulp" rows ('' if there are none).
+
+        Returns:
+          One line per audited activation: the worst error of f and of the derivatives
+          (f′ and ∂f/∂p) in float64 and float32, and where the largest one is.
+        """
+        worst: dict[str, dict[str, Result]] = {}
+        for r in self.results:
+            if r.group != "ulp" or r.error is None:
+                continue
+            _, q, dt = r.check.split(" ")
+            key = f"{dt} {'f' if q == 'f' else 'df'}"
+            cur = worst.setdefault(r.activation, {}).get(key)
+            if cur is None or r.error > (cur.error or 0.0):
+                worst[r.activation][key] = r
+        if not worst:
+            return ""
+        cols = ("float64 f", "float64 df", "float32 f", "float32 df")
+        lines = [
+            "worst error in ulps (df: f′ and ∂f/∂p; the budget is 4 unless the card says)",
+            f"{'activation':<15}" + "".join(f"{c:>12}" for c in cols) + "  largest at",
+        ]
+        for name, row in worst.items():
+            cells = "".join(f"{row[c].error:>12.3g}" if c in row else f"{'-':>12}" for c in cols)
+            w = max(row.values(), key=lambda r: r.error or 0.0)
+            lines.append(f"{name:<15}{cells}  {w.check[4:]} x = {w.x!r}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -581,6 +622,11 @@ class _Ew:
     out: dict[str, np.ndarray]
     x32: np.ndarray
     out32: dict[str, np.ndarray]
+    n32: int  # x32[:n32]: the float32 comparison points; x32[n32:]: the float32 grid
+    dtypes32: list[str]  # the dtypes the float32 program returned
+    hk: list[float]  # the step of the one-sided differences at each kink
+    psteps: dict[str, float]  # the difference step of each parameter
+    oracle: Any  # the mpmath formula, or None
 
     @property
     def name(self) -> str:
@@ -600,11 +646,14 @@ class _Ew:
         return self.rec.derivative(x, **{**self.P, **kw})
 
 
-def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: Any) -> list[Result]:
-    P = {k: float(v) for k, v in rec.defaults.items()}
-    kinks = [float(k.x) for k in rec.card.kinks]
+def _ew_programs(
+    rec: _act.Activation, P: dict[str, float], want_params: bool, psteps: dict[str, float]
+) -> tuple[Callable, Callable]:
+    """The float64 program (every output the elementwise checks compare) and the float32
+    one. Every array is computed in one jitted program, compiled once per activation.
+    """
     has_d2 = rec.second_derivative is not None
-    want_params = "params" in groups and bool(P)
+    steps = _f64([-2 * H, -H, H, 2 * H])
 
     def f(x: Any, **kw: Any) -> jax.Array:
         return rec.fn(x, **{**P, **kw})
@@ -614,34 +663,6 @@ def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: An
 
     def ref(x: Any, **kw: Any) -> jax.Array:
         return rec.reference(x, **{**P, **kw})
-
-    main = _main_grid(kinks)
-    grid = _ladder()
-    # float32 inputs: the main grid within float32's exp range and the finite ladder
-    # points, without float32 subnormals (flushed to zero by XLA on CPU).
-    x32 = np.concatenate([main[np.abs(main) <= 80], grid[np.isfinite(grid)]]).astype(np.float32)
-    x32 = np.unique(x32[np.isfinite(x32) & ((x32 == 0) | (np.abs(x32) >= TINY32))])
-    grid32 = np.unique(grid.astype(np.float32))
-    grid32 = np.concatenate([grid32, np.float32([-0.0])])  # unique() drops one of ±0
-    hk = [_pow2_step(k, 17) for k in kinks]
-    kstencil = _f64(
-        [k + j * h for k, h in zip(kinks, hk, strict=True) for j in (-3, -2, -1, 1, 2, 3)]
-    )
-    sets = {
-        "main": main,
-        "grid": grid,
-        "f32": x32.astype(np.float64),
-        "kink": _f64(kinks),
-        "kstencil": kstencil,
-        "oracle": _oracle_points(kinks),
-        "modes": _modes_points(kinks),
-    }
-    offsets, pos = {}, 0
-    for k, v in sets.items():
-        offsets[k] = slice(pos, pos + v.size)
-        pos += v.size
-    steps = _f64([-2 * H, -H, H, 2 * H])
-    psteps = {p: _pow2_step(P[p], 14) for p in P}
 
     def program(X: jax.Array) -> dict[str, jax.Array]:
         one = jnp.ones_like(X)
@@ -695,6 +716,43 @@ def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: An
             "rr": jax.vmap(jax.grad(jax.grad(f)))(x),
         }
 
+    return program, program32
+
+
+def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: Any) -> list[Result]:
+    P = {k: float(v) for k, v in rec.defaults.items()}
+    kinks = [float(k.x) for k in rec.card.kinks]
+    want_params = "params" in groups and bool(P)
+
+    main = _main_grid(kinks)
+    grid = _ladder()
+    # float32 inputs: the main grid within float32's exp range and the finite ladder
+    # points, without float32 subnormals (flushed to zero by XLA on CPU).
+    x32 = np.concatenate([main[np.abs(main) <= 80], grid[np.isfinite(grid)]]).astype(np.float32)
+    x32 = np.unique(x32[np.isfinite(x32) & ((x32 == 0) | (np.abs(x32) >= TINY32))])
+    grid32 = np.unique(grid.astype(np.float32))
+    grid32 = np.concatenate([grid32, np.float32([-0.0])])  # unique() drops one of ±0
+    hk = [_pow2_step(k, 17) for k in kinks]
+    kstencil = _f64(
+        [k + j * h for k, h in zip(kinks, hk, strict=True) for j in (-3, -2, -1, 1, 2, 3)]
+    )
+    sets = {
+        "main": main,
+        "grid": grid,
+        "f32": x32.astype(np.float64),
+        "kink": _f64(kinks),
+        "kstencil": kstencil,
+        "oracle": _oracle_points(kinks),
+        "modes": _modes_points(kinks),
+    }
+    offsets, pos = {}, 0
+    for k, v in sets.items():
+        offsets[k] = slice(pos, pos + v.size)
+        pos += v.size
+    psteps = {p: _pow2_step(P[p], 14) for p in P}
+
+    program, program32 = _ew_programs(rec, P, want_params, psteps)
+
     try:
         X = jnp.asarray(np.concatenate(list(sets.values())))
         out = {k: _f64(v) for k, v in _jit_fast(program)(X).items()}
@@ -704,27 +762,46 @@ def _check_elementwise(rec: _act.Activation, groups: tuple[str, ...], oracle: An
         out32 = {k: _f64(v) for k, v in raw32.items()}
     except Exception as e:  # a record that cannot be evaluated fails, it does not crash
         return [Result(rec.name, "evaluate", groups[0], False, 0, note=f"{type(e).__name__}: {e}")]
-    ew = _Ew(rec, P, kinks, sets, offsets, out, _f64(X32), out32)
-
+    ew = _Ew(
+        rec, P, kinks, sets, offsets, out, _f64(X32), out32, x32.size, dtypes32, hk, psteps, oracle
+    )
     results: list[Result] = []
     for group in groups:
-        if group == "autodiff":
-            results += _ew_autodiff(ew)
-        elif group == "fd":
-            results += _ew_fd(ew)
-        elif group == "oracle":
-            results += _ew_oracle(ew, oracle)
-        elif group == "modes":
-            results += _ew_modes(ew)
-        elif group == "kinks":
-            results += _ew_kinks(ew, hk)
-        elif group == "grid":
-            results += _ew_grid(ew, x32.size, dtypes32)
-        elif group == "float32":
-            results += _ew_float32(ew, x32.size)
-        elif group == "params" and P:
-            results += _ew_params(ew, psteps)
+        results += _EW_GROUPS[group](ew)
     return results
+
+
+def _ew_ulp(ew: _Ew) -> list[Result]:
+    """The ulp audit's rows (:mod:`jaxact.ulp_audit`) as results of the "ulp" group."""
+    rec = ew.rec
+    refs = oracles.load_references()
+    if f"{rec.name}/float64/f/hi" not in refs:
+        return [Result(rec.name, "ulp", "ulp", False, 0, note="no shipped references")]
+    try:
+        rows = ulp_audit.audit_activation(rec, references=refs)
+    except Exception as e:  # a record that cannot be evaluated fails, it does not crash
+        return [Result(rec.name, "ulp", "ulp", False, 0, note=f"{type(e).__name__}: {e}")]
+    out = []
+    for r in rows:
+        note = f"ulps vs mpmath on the {r.dtype} audit grid; max anywhere {r.max_ulps:.3g}"
+        if r.reason:
+            note += f"; card: {r.reason}"
+        out.append(
+            Result(
+                rec.name,
+                f"ulp {r.quantity} {r.dtype}",
+                "ulp",
+                r.ok,
+                r.n,
+                r.x,
+                r.value,
+                r.truth,
+                r.ulps,
+                r.budget,
+                note,
+            )
+        )
+    return out
 
 
 def _ew_autodiff(ew: _Ew) -> list[Result]:
@@ -876,7 +953,8 @@ def _one_sided(fk: np.ndarray, h: float, side: int) -> float:
     return float(side * (-2.5 * fk[0] + 4.0 * fk[1] - 1.5 * fk[2]) / h)
 
 
-def _ew_kinks(ew: _Ew, hk: list[float]) -> list[Result]:
+def _ew_kinks(ew: _Ew) -> list[Result]:
+    hk = ew.hk
     card = ew.rec.card.kinks
     if not card:
         return [Result(ew.name, "kinks", "kinks", True, 0, note="no kinks on the card")]
@@ -963,7 +1041,8 @@ def _grid_row(name: str, label: str, x: np.ndarray, o: Mapping[str, np.ndarray])
     return _flag(name, label, "grid", x, bad, shown, x.size, what)
 
 
-def _ew_grid(ew: _Ew, n32: int, dtypes32: list[str]) -> list[Result]:
+def _ew_grid(ew: _Ew) -> list[Result]:
+    n32, dtypes32 = ew.n32, ew.dtypes32
     grid = ew.sets["grid"]
     o64 = {k: ew.at(k, "grid") for k in ("f", "d", "g", "rr")}
     rows = [_grid_row(ew.name, "grid float64", grid, o64)]
@@ -975,7 +1054,8 @@ def _ew_grid(ew: _Ew, n32: int, dtypes32: list[str]) -> list[Result]:
     return rows
 
 
-def _ew_float32(ew: _Ew, n32: int) -> list[Result]:
+def _ew_float32(ew: _Ew) -> list[Result]:
+    n32 = ew.n32
     x = ew.x32[:n32]
     a64, dd = ew.at("d", "f32"), ew.at("rr", "f32")
     d32, g32 = ew.out32["d"][:n32], ew.out32["g"][:n32]
@@ -997,7 +1077,8 @@ def _ew_float32(ew: _Ew, n32: int) -> list[Result]:
     ]
 
 
-def _ew_params(ew: _Ew, psteps: Mapping[str, float]) -> list[Result]:
+def _ew_params(ew: _Ew) -> list[Result]:
+    psteps = ew.psteps
     x = ew.sets["main"]
     off_kink = ~_at_kink(x, ew.kinks)
     guard = _at_kink(x, ew.kinks, 0.01 * max([1.0, *map(abs, ew.kinks)]))
@@ -1067,7 +1148,8 @@ def _ew_params(ew: _Ew, psteps: Mapping[str, float]) -> list[Result]:
     return rows
 
 
-def _ew_oracle(ew: _Ew, oracle: Any) -> list[Result]:
+def _ew_oracle(ew: _Ew) -> list[Result]:
+    oracle = ew.oracle
     labels = ("oracle f", "oracle f'", "oracle f''")
     if oracle is None:
         return [Result(ew.name, lab, "oracle", False, 0, note="no oracle") for lab in labels]
@@ -1123,130 +1205,22 @@ def _ew_oracle(ew: _Ew, oracle: Any) -> list[Result]:
     return rows
 
 
-# --------------------------------------------------------------------------------------
-# The oracles: independent mpmath formulas
-# --------------------------------------------------------------------------------------
-
-
-def _mp() -> Any:
-    import mpmath
-
-    return mpmath
-
-
-def _sig(x: Any) -> Any:
-    return 1 / (1 + _mp().exp(-x))
-
-
-def _relu6(x: Any) -> Any:
-    return min(max(x, 0 * x), 0 * x + 6)
-
-
-def _o_selu(x: Any) -> Any:
-    mp = _mp()
-    alpha = mp.mpf("1.6732632423543772848170429916717")
-    scale = mp.mpf("1.0507009873554804934193349852946")
-    return scale * (x if x > 0 else alpha * mp.expm1(x))
-
-
-def _o_gelu_tanh(x: Any) -> Any:
-    mp = _mp()
-    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
-    return x / (1 + mp.exp(-2 * u))  # = x/2·(1 + tanh u), without its cancellation
-
-
-def _o_sparse_plus(x: Any) -> Any:
-    if x <= -1:
-        return 0 * x
-    return (x + 1) ** 2 / 4 if x < 1 else x
-
-
-def _o_softshrink(x: Any, lambd: Any = 0.5) -> Any:
-    if x > lambd:
-        return x - lambd
-    return x + lambd if x < -lambd else 0 * x
-
-
-def _leaky(x: Any, negative_slope: Any) -> Any:
-    return x if x >= 0 else negative_slope * x
-
-
-_ORACLES: dict[str, Callable[..., Any]] = {
-    "identity": lambda x: x,
-    "relu": lambda x: max(x, 0 * x),
-    "relu6": _relu6,
-    "leaky_relu": _leaky,
-    "prelu": _leaky,
-    "rrelu": lambda x, lower, upper: x if x >= 0 else (lower + upper) / 2 * x,
-    "threshold": lambda x, threshold, value: x if x > threshold else value + 0 * x,
-    "elu": lambda x, alpha: x if x > 0 else alpha * _mp().expm1(x),
-    "celu": lambda x, alpha: max(x, 0 * x) + min(0 * x, alpha * _mp().expm1(x / alpha)),
-    "selu": _o_selu,
-    "gelu": lambda x: x * _mp().ncdf(x),
-    "gelu_tanh": _o_gelu_tanh,
-    "silu": lambda x, beta=1: x * _sig(beta * x),
-    "swish_beta": lambda x, beta=1: x * _sig(beta * x),
-    "mish": lambda x: x * _mp().tanh(_mp().log1p(_mp().exp(x))),
-    "hard_silu": lambda x: x * _relu6(x + 3) / 6,
-    "sigmoid": _sig,
-    "hard_sigmoid": lambda x: _relu6(x + 3) / 6,
-    "log_sigmoid": lambda x: -_mp().log1p(_mp().exp(-x)),
-    "sparse_sigmoid": lambda x: min(max((x + 1) / 2, 0 * x), 0 * x + 1),
-    "tanh": lambda x: _mp().tanh(x),
-    "hard_tanh": lambda x, min_val=-1, max_val=1: min(max(x, 0 * x + min_val), 0 * x + max_val),
-    "tanhshrink": lambda x: x - _mp().tanh(x),
-    "softshrink": _o_softshrink,
-    "hardshrink": lambda x, lambd=0.5: x if abs(x) > lambd else 0 * x,
-    "softplus": lambda x, beta=1: _mp().log1p(_mp().exp(beta * x)) / beta,
-    "squareplus": lambda x, b=4: (x + _mp().sqrt(x * x + b)) / 2,
-    "sparse_plus": _o_sparse_plus,
-    "softsign": lambda x: x / (1 + abs(x)),
-    "exponential": lambda x: _mp().exp(x),
+_EW_GROUPS: dict[str, Callable[[_Ew], list[Result]]] = {
+    "autodiff": _ew_autodiff,
+    "fd": _ew_fd,
+    "oracle": _ew_oracle,
+    "modes": _ew_modes,
+    "kinks": _ew_kinks,
+    "grid": _ew_grid,
+    "float32": _ew_float32,
+    "params": _ew_params,  # no rows for an activation without parameters
+    "vector": lambda ew: [],  # the vector kinds' group
+    "ulp": _ew_ulp,
 }
-"""Independent mpmath formulas ``f(x, **params)``, from the definitions in jax.nn and
-PyTorch; the parameters are the record's defaults."""
+"""The elementwise side's check groups: one function of the bundle per group."""
 
-
-def _v_softmax(xs: list[Any]) -> list[Any]:
-    mp = _mp()
-    m = max(xs)
-    e = [mp.exp(v - m) for v in xs]
-    z = mp.fsum(e)
-    return [v / z for v in e]
-
-
-def _v_log_softmax(xs: list[Any]) -> list[Any]:
-    mp = _mp()
-    m = max(xs)
-    lz = m + mp.log(mp.fsum(mp.exp(v - m) for v in xs))
-    return [v - lz for v in xs]
-
-
-def _v_glu(xs: list[Any]) -> list[Any]:
-    n = len(xs) // 2
-    return [a * _sig(b) for a, b in zip(xs[:n], xs[n:], strict=True)]
-
-
-def _v_sparsemax(xs: list[Any]) -> list[Any]:
-    """Martins & Astudillo (2016): the Euclidean projection onto the simplex."""
-    z = sorted(xs, reverse=True)
-    cum, k, csum = 0 * z[0], 0, 0 * z[0]
-    for i, v in enumerate(z, start=1):
-        cum += v
-        if 1 + i * v > cum:
-            k, csum = i, cum
-    tau = (csum - 1) / k
-    return [max(v - tau, 0 * v) for v in xs]
-
-
-_VECTOR_ORACLES: dict[str, Callable[..., Any]] = {
-    "softmax": _v_softmax,
-    "log_softmax": _v_log_softmax,
-    "softmin": lambda xs: _v_softmax([-v for v in xs]),
-    "glu": _v_glu,
-    "sparsemax": _v_sparsemax,
-}
-"""Independent mpmath formulas for the vector kinds, on a 1-D row (the last axis)."""
+_ORACLES = oracles.ELEMENTWISE
+_VECTOR_ORACLES = oracles.VECTOR
 
 
 # --------------------------------------------------------------------------------------
@@ -1286,25 +1260,94 @@ def _row_floor(u: np.ndarray, *scales: np.ndarray) -> np.ndarray:
     return (np.max(np.abs(u), axis=-1) * m)[..., None]
 
 
-def _check_vector(rec: _act.Activation, groups: tuple[str, ...], oracle: Any) -> list[Result]:
-    name = rec.name
-    masked = "where" in inspect.signature(rec.fn).parameters
-    smooth = rec.card.smoothness in ("C2", "Cinf")
+@dataclasses.dataclass
+class _Vec:
+    """Everything evaluated for one vector-valued activation (rows of length N = 6).
+
+    ``inputs`` holds the fixed-seed arrays: X (R x N points), U, U2 (directions), W
+    (cotangents), M (a mask; its last row all False), X3/U3 (3-D, for axis 1), G/GU
+    (rows of hard inputs), O/OU (the oracle's rows). ``out`` and ``out32`` hold the
+    float64 and float32 results of the programs of :func:`_vec_programs`.
+    """
+
+    rec: _act.Activation
+    oracle: Any
+    masked: bool
+    smooth: bool
+    inputs: dict[str, np.ndarray]
+    out: dict[str, np.ndarray]
+    out32: dict[str, np.ndarray]
+    dtypes32: list[str]
+    a64: np.ndarray  # the float64 JVP at the float32 inputs
+
+    @property
+    def name(self) -> str:
+        return self.rec.name
+
+    @property
+    def n_out(self) -> int:
+        return self.out["jv"].shape[-1]
+
+    @property
+    def wo(self) -> np.ndarray:
+        """The cotangents W cut to the output's width (glu halves it)."""
+        return self.inputs["W"][:, : self.n_out]
+
+    @property
+    def labels(self) -> list[str]:
+        rows = self.inputs["X"].shape[0]
+        return [f"row {i}, entry {j}" for i in range(rows) for j in range(self.n_out)]
+
+    @property
+    def row_labels(self) -> list[str]:
+        return [f"row {i}" for i in range(self.inputs["X"].shape[0])]
+
+    def f(self, x: Any, axis: int = -1, where: Any = None) -> jax.Array:
+        return self.rec.fn(x, axis, where) if where is not None else self.rec.fn(x, axis)
+
+    def steady(self, st: np.ndarray, mid: np.ndarray) -> np.ndarray:
+        """Rows whose stencil stays on one smooth piece (always, for a smooth kind).
+
+        A piecewise-smooth kind (sparsemax) has a JVP that is constant on each piece;
+        a change of the hand JVP across the stencil means it crosses a breakpoint.
+        """
+        if self.smooth:
+            return np.ones(mid.shape[:-1], bool)
+        jump = np.max(np.abs(st[3] - st[0]), axis=-1)
+        return jump <= 1e-9 * (1 + np.max(np.abs(mid), axis=-1))
+
+
+def _vec_inputs() -> dict[str, jax.Array]:
+    """The fixed-seed inputs of the vector checks (8 rows of 6 entries)."""
     R, N = 8, 6
     k = jax.random.split(jax.random.key(1), 6)
     X = 3.0 * jax.random.normal(k[0], (R, N), jnp.float64)
     X = X.at[R - 2].set(jnp.asarray([-30.0, 25.0, -12.0, 0.5, 30.0, -2.0]))
     X = X.at[R - 1].set(jnp.asarray([1e-3, 2e-3, -1e-3, 0.0, 4e-3, -2e-3]))
-    U = jax.random.normal(k[1], (R, N), jnp.float64)
-    U2 = jax.random.normal(k[2], (R, N), jnp.float64)
-    W = jax.random.normal(k[3], (R, N), jnp.float64)
-    M = jax.random.bernoulli(k[4], 0.7, (R, N)).at[:, 0].set(True).at[R - 1].set(False)
     X3 = 2.0 * jax.random.normal(k[5], (2, 4, N), jnp.float64)
-    U3 = jnp.flip(X3, axis=0) - 0.5
-    G = jnp.asarray(_V_GRID)
-    GU = jnp.broadcast_to(jnp.linspace(-1.0, 1.0, N), (R, N))
     O = jnp.asarray(_V_ORACLE_ROWS)
-    OU = jnp.broadcast_to(jnp.asarray(_V_ORACLE_U), O.shape)
+    return {
+        "X": X,
+        "U": jax.random.normal(k[1], (R, N), jnp.float64),
+        "U2": jax.random.normal(k[2], (R, N), jnp.float64),
+        "W": jax.random.normal(k[3], (R, N), jnp.float64),
+        "M": jax.random.bernoulli(k[4], 0.7, (R, N)).at[:, 0].set(True).at[R - 1].set(False),
+        "X3": X3,
+        "U3": jnp.flip(X3, axis=0) - 0.5,
+        "G": jnp.asarray(_V_GRID),
+        "GU": jnp.broadcast_to(jnp.linspace(-1.0, 1.0, N), (R, N)),
+        "O": O,
+        "OU": jnp.broadcast_to(jnp.asarray(_V_ORACLE_U), O.shape),
+    }
+
+
+def _vec_programs(rec: _act.Activation, masked: bool) -> tuple[Callable, Callable, Callable]:
+    """The float64 program (every output the checks compare), the float32 one, and the
+    hand JVP ``jv(x, v, axis, where)``.
+
+    One long function on purpose: every array the vector checks compare is computed in
+    one jitted program, compiled once per activation.
+    """
 
     def f(x: Any, axis: int = -1, where: Any = None) -> jax.Array:
         return rec.fn(x, axis, where) if where is not None else rec.fn(x, axis)
@@ -1376,176 +1419,205 @@ def _check_vector(rec: _act.Activation, groups: tuple[str, ...], oracle: Any) ->
             "g_vjp": jax.vjp(f, G)[1](GU[:, : fg.shape[-1]])[0],
         }
 
+    return program, program32, jv
+
+
+def _vec_evaluate(rec: _act.Activation, oracle: Any) -> _Vec | Result:
+    """Run the programs of one vector activation; a failure is a failed row."""
+    masked = "where" in inspect.signature(rec.fn).parameters
+    program, program32, jv = _vec_programs(rec, masked)
+    inp = _vec_inputs()
     try:
-        out = _jit_fast(program)(X, U, U2, W, M, X3, U3, G, GU, O, OU)
-        out = {key: _f64(v) for key, v in out.items()}
-        X32, U32 = X.astype(jnp.float32), U.astype(jnp.float32)
-        G32, GU32 = G.astype(jnp.float32), GU.astype(jnp.float32)
-        raw32 = _jit_fast(program32)(X32, U32, G32, GU32)
+        out = {k: _f64(v) for k, v in _jit_fast(program)(**inp).items()}
+        x32, u32 = inp["X"].astype(jnp.float32), inp["U"].astype(jnp.float32)
+        g32, gu32 = inp["G"].astype(jnp.float32), inp["GU"].astype(jnp.float32)
+        raw32 = _jit_fast(program32)(x32, u32, g32, gu32)
         dtypes32 = sorted({str(v.dtype) for v in raw32.values()})
-        out32 = {key: _f64(v) for key, v in raw32.items()}
-        # the float64 JVP at the float32 inputs, for the float32 check
-        a64 = _f64(_jit_fast(jv)(X32.astype(jnp.float64), U32.astype(jnp.float64)))
-    except Exception as e:
-        return [Result(name, "evaluate", groups[0], False, 0, note=f"{type(e).__name__}: {e}")]
+        out32 = {k: _f64(v) for k, v in raw32.items()}
+        a64 = _f64(_jit_fast(jv)(x32.astype(jnp.float64), u32.astype(jnp.float64)))
+    except Exception as e:  # a record that cannot be evaluated fails, it does not crash
+        return Result(rec.name, "evaluate", "autodiff", False, 0, note=f"{type(e).__name__}: {e}")
+    smooth = rec.card.smoothness in ("C2", "Cinf")
+    inputs = {k: np.asarray(v) for k, v in inp.items()}
+    return _Vec(rec, oracle, masked, smooth, inputs, out, out32, dtypes32, a64)
 
-    Xn, Un, Wn, Mn = (np.asarray(a) for a in (X, U, W, M))
-    n_out = out["jv"].shape[-1]
-    Wo = Wn[:, :n_out]
-    lab = [f"row {i}, entry {j}" for i in range(R) for j in range(n_out)]
-    rowlab = [f"row {i}" for i in range(R)]
 
-    def steady(st: np.ndarray, mid: np.ndarray) -> np.ndarray:
-        """Rows whose stencil stays on one smooth piece (always, for a smooth kind).
-
-        A piecewise-smooth kind (sparsemax) has a JVP that is constant on each piece;
-        a change of the hand JVP across the stencil means it crosses a breakpoint.
-        """
-        if smooth:
-            return np.ones(mid.shape[:-1], bool)
-        jump = np.max(np.abs(st[3] - st[0]), axis=-1)
-        return jump <= 1e-9 * (1 + np.max(np.abs(mid), axis=-1))
-
-    jvh, jvr = out["jv"], out["jv_ref"]
+def _check_vector(rec: _act.Activation, groups: tuple[str, ...], oracle: Any) -> list[Result]:
+    v = _vec_evaluate(rec, oracle)
+    if isinstance(v, Result):
+        return [dataclasses.replace(v, group=groups[0])]
     results: list[Result] = []
     for group in groups:
-        if group == "autodiff":
-            results.append(
-                _compare(
-                    name,
-                    "autodiff jvp",
-                    "autodiff",
-                    0.0,
-                    jvh,
-                    jvr,
-                    _autodiff_tol(jvr, _row_floor(Un, jvr)),
-                    np.isfinite(jvr),
-                    labels=lab,
-                    min_points=2 * R,
-                    note="hand J·u vs jax.jvp of the reference",
-                )
-            )
-        elif group == "fd":
-            st = out["f_st"]
-            fd = _fd5(st, H)
-            ok = steady(out["jv_st"], jvh)
-            valid = ok[:, None] & np.isfinite(fd)
-            scale = np.max(np.abs(st), axis=(0, 2))[:, None]
-            results.append(
-                _compare(
-                    name,
-                    "fd jvp",
-                    "fd",
-                    0.0,
-                    jvh,
-                    fd,
-                    _fd_tol(fd, scale, H),
-                    valid,
-                    labels=lab,
-                    min_points=2 * R,
-                    note=f"hand J·u vs 5-point differences of fn along u; {int((~ok).sum())} rows "
-                    "crossing a breakpoint skipped",
-                )
-            )
-            st2 = out["jv2_st"]
-            fd2 = np.sum(Wo * _fd5(st2, H), axis=-1)
-            scale2 = np.sum(np.abs(Wo) * np.max(np.abs(st2), axis=0), axis=-1)
-            ok2 = steady(st2, jvh)
-            results.append(
-                _compare(
-                    name,
-                    "fd jvp''",
-                    "fd",
-                    0.0,
-                    out["ff"],
-                    fd2,
-                    _fd_tol(fd2, scale2, H),
-                    ok2 & np.isfinite(fd2),
-                    labels=rowlab,
-                    min_points=R // 2,
-                    note="⟨w, D²f[u, u′]⟩ (jvp∘jvp of fn) vs differences of the hand J·u along u′",
-                )
-            )
-        elif group == "oracle":
-            results += _vec_oracle(name, oracle, out["o_f"], out["o_jv"], smooth)
-        elif group == "modes":
-            jf = out["jv_fn"]
-            results.append(
-                _compare(
-                    name,
-                    "modes jvp",
-                    "modes",
-                    0.0,
-                    jf,
-                    jvh,
-                    _ulp_tol(jf, jvh, _row_floor(Un, jvh)),
-                    labels=lab,
-                    note="jax.jvp of fn (the custom rule) vs the hand J·u, under jit",
-                )
-            )
-            lhs = np.sum(Wo * jvh, axis=-1)
-            rhs = np.sum(out["vjp"] * Un, axis=-1)
-            sc = np.sum(np.abs(Wo * jvh), axis=-1) + np.sum(np.abs(out["vjp"] * Un), axis=-1)
-            sc += np.sum(np.abs(Wo), axis=-1) * _row_floor(Un, out["f"])[:, 0]
-            results.append(
-                _compare(
-                    name,
-                    "modes adjoint",
-                    "modes",
-                    0.0,
-                    lhs,
-                    rhs,
-                    64 * EPS64 * sc + TINY64,
-                    labels=rowlab,
-                    note="⟨w, J u⟩ (hand) vs ⟨Jᵀw, u⟩ (jax.vjp of fn)",
-                )
-            )
-            h2 = np.concatenate([out["ff"], out["rf"], out["fr"]])
-            r2 = np.tile(out["rr"], 3)
-            results.append(
-                _compare(
-                    name,
-                    "modes second order",
-                    "modes",
-                    0.0,
-                    h2,
-                    r2,
-                    64 * EPS64 * (np.abs(h2) + np.abs(r2) + 1),
-                    labels=[
-                        f"{m}, {r}" for m in ("jvp∘jvp", "grad∘jvp", "jvp∘vjp") for r in rowlab
-                    ],
-                    note="⟨w, D²f[u, u′]⟩ by jvp∘jvp, grad∘jvp, jvp∘vjp vs grad∘vjp",
-                )
-            )
-            results += _vec_eager(name, f, X, U, Wo, out, lab)
-        elif group == "grid":
-            for tag, o in (("float64", out), ("float32", out32)):
-                row = _vec_grid_row(name, f"grid {tag}", o)
-                if tag == "float32" and dtypes32 != ["float32"]:
-                    row = dataclasses.replace(row, ok=False, note=f"float32 gave {dtypes32}")
-                results.append(row)
-        elif group == "float32":
-            x64 = Xn.astype(np.float32).astype(np.float64)
-            u64 = Un.astype(np.float32).astype(np.float64)
-            fl = _row_floor(u64, x64, a64)
-            results.append(
-                _compare(
-                    name,
-                    "float32 jvp",
-                    "float32",
-                    0.0,
-                    out32["jv"],
-                    a64,
-                    64 * EPS32 * (np.abs(a64) + fl) + TINY32,
-                    labels=lab,
-                    note="hand J·u in float32 vs float64; 64·eps32·(|Ju| + ‖u‖·max(1, ‖x‖, ‖Ju‖))",
-                )
-            )
-        elif group == "vector":
-            results.append(_vec_axis(name, out))
-            if masked:
-                results += _vec_where(name, out, Mn, Un, lab, steady)
+        results += _VEC_GROUPS[group](v)
     return results
+
+
+def _vec_autodiff(v: _Vec) -> list[Result]:
+    jvh, jvr = v.out["jv"], v.out["jv_ref"]
+    return [
+        _compare(
+            v.name,
+            "autodiff jvp",
+            "autodiff",
+            0.0,
+            jvh,
+            jvr,
+            _autodiff_tol(jvr, _row_floor(v.inputs["U"], jvr)),
+            np.isfinite(jvr),
+            labels=v.labels,
+            min_points=2 * v.inputs["X"].shape[0],
+            note="hand J·u vs jax.jvp of the reference",
+        )
+    ]
+
+
+def _vec_fd(v: _Vec) -> list[Result]:
+    out, jvh, R = v.out, v.out["jv"], v.inputs["X"].shape[0]
+    st = out["f_st"]
+    fd = _fd5(st, H)
+    ok = v.steady(out["jv_st"], jvh)
+    scale = np.max(np.abs(st), axis=(0, 2))[:, None]
+    first = _compare(
+        v.name,
+        "fd jvp",
+        "fd",
+        0.0,
+        jvh,
+        fd,
+        _fd_tol(fd, scale, H),
+        ok[:, None] & np.isfinite(fd),
+        labels=v.labels,
+        min_points=2 * R,
+        note=f"hand J·u vs 5-point differences of fn along u; {int((~ok).sum())} rows "
+        "crossing a breakpoint skipped",
+    )
+    st2 = out["jv2_st"]
+    fd2 = np.sum(v.wo * _fd5(st2, H), axis=-1)
+    scale2 = np.sum(np.abs(v.wo) * np.max(np.abs(st2), axis=0), axis=-1)
+    second = _compare(
+        v.name,
+        "fd jvp''",
+        "fd",
+        0.0,
+        out["ff"],
+        fd2,
+        _fd_tol(fd2, scale2, H),
+        v.steady(st2, jvh) & np.isfinite(fd2),
+        labels=v.row_labels,
+        min_points=R // 2,
+        note="⟨w, D²f[u, u′]⟩ (jvp∘jvp of fn) vs differences of the hand J·u along u′",
+    )
+    return [first, second]
+
+
+def _vec_oracle_group(v: _Vec) -> list[Result]:
+    return _vec_oracle(v.name, v.oracle, v.out["o_f"], v.out["o_jv"], v.smooth)
+
+
+def _vec_modes(v: _Vec) -> list[Result]:
+    out, jvh, Un, Wo = v.out, v.out["jv"], v.inputs["U"], v.wo
+    jf = out["jv_fn"]
+    rows = [
+        _compare(
+            v.name,
+            "modes jvp",
+            "modes",
+            0.0,
+            jf,
+            jvh,
+            _ulp_tol(jf, jvh, _row_floor(Un, jvh)),
+            labels=v.labels,
+            note="jax.jvp of fn (the custom rule) vs the hand J·u, under jit",
+        )
+    ]
+    lhs = np.sum(Wo * jvh, axis=-1)
+    rhs = np.sum(out["vjp"] * Un, axis=-1)
+    sc = np.sum(np.abs(Wo * jvh), axis=-1) + np.sum(np.abs(out["vjp"] * Un), axis=-1)
+    sc += np.sum(np.abs(Wo), axis=-1) * _row_floor(Un, out["f"])[:, 0]
+    rows.append(
+        _compare(
+            v.name,
+            "modes adjoint",
+            "modes",
+            0.0,
+            lhs,
+            rhs,
+            64 * EPS64 * sc + TINY64,
+            labels=v.row_labels,
+            note="⟨w, J u⟩ (hand) vs ⟨Jᵀw, u⟩ (jax.vjp of fn)",
+        )
+    )
+    h2 = np.concatenate([out["ff"], out["rf"], out["fr"]])
+    r2 = np.tile(out["rr"], 3)
+    rows.append(
+        _compare(
+            v.name,
+            "modes second order",
+            "modes",
+            0.0,
+            h2,
+            r2,
+            64 * EPS64 * (np.abs(h2) + np.abs(r2) + 1),
+            labels=[f"{m}, {r}" for m in ("jvp∘jvp", "grad∘jvp", "jvp∘vjp") for r in v.row_labels],
+            note="⟨w, D²f[u, u′]⟩ by jvp∘jvp, grad∘jvp, jvp∘vjp vs grad∘vjp",
+        )
+    )
+    return rows + _vec_eager(v)
+
+
+def _vec_grid(v: _Vec) -> list[Result]:
+    rows = []
+    for tag, o in (("float64", v.out), ("float32", v.out32)):
+        row = _vec_grid_row(v.name, f"grid {tag}", o)
+        if tag == "float32" and v.dtypes32 != ["float32"]:
+            row = dataclasses.replace(row, ok=False, note=f"float32 gave {v.dtypes32}")
+        rows.append(row)
+    return rows
+
+
+def _vec_float32(v: _Vec) -> list[Result]:
+    x64 = v.inputs["X"].astype(np.float32).astype(np.float64)
+    u64 = v.inputs["U"].astype(np.float32).astype(np.float64)
+    fl = _row_floor(u64, x64, v.a64)
+    return [
+        _compare(
+            v.name,
+            "float32 jvp",
+            "float32",
+            0.0,
+            v.out32["jv"],
+            v.a64,
+            64 * EPS32 * (np.abs(v.a64) + fl) + TINY32,
+            labels=v.labels,
+            note="hand J·u in float32 vs float64; 64·eps32·(|Ju| + ‖u‖·max(1, ‖x‖, ‖Ju‖))",
+        )
+    ]
+
+
+def _vec_vector(v: _Vec) -> list[Result]:
+    rows = [_vec_axis(v.name, v.out)]
+    if v.masked:
+        rows += _vec_where(v)
+    return rows
+
+
+def _vec_none(v: _Vec) -> list[Result]:
+    return []
+
+
+_VEC_GROUPS: dict[str, Callable[[_Vec], list[Result]]] = {
+    "autodiff": _vec_autodiff,
+    "fd": _vec_fd,
+    "oracle": _vec_oracle_group,
+    "modes": _vec_modes,
+    "kinks": _vec_none,  # no kink table: the breakpoints of sparsemax move with x
+    "grid": _vec_grid,
+    "float32": _vec_float32,
+    "params": _vec_none,  # no parameters
+    "vector": _vec_vector,
+    "ulp": _vec_none,  # normwise, not componentwise, accurate: see jaxact.ulp_audit
+}
+"""The vector side's check groups: one function of the bundle per group."""
 
 
 def _vec_axis(name: str, out: Mapping[str, np.ndarray]) -> Result:
@@ -1576,7 +1648,8 @@ def _vec_axis(name: str, out: Mapping[str, np.ndarray]) -> Result:
     )
 
 
-def _vec_where(name, out, M, U, lab, steady) -> list[Result]:
+def _vec_where(v: _Vec) -> list[Result]:
+    name, out, M, U, lab, steady = v.name, v.out, v.inputs["M"], v.inputs["U"], v.labels, v.steady
     mj, mr, mf = out["m_jv"], out["m_jv_ref"], out["m_jv_fn"]
     live = np.broadcast_to(M.any(axis=-1)[:, None], mj.shape)
     valid = live & np.isfinite(mr)
@@ -1644,7 +1717,9 @@ def _vec_where(name, out, M, U, lab, steady) -> list[Result]:
     return rows
 
 
-def _vec_eager(name, f, X, U, Wo, out, lab) -> list[Result]:
+def _vec_eager(v: _Vec) -> list[Result]:
+    name, f, out, lab, Wo = v.name, v.f, v.out, v.labels, v.wo
+    X, U = jnp.asarray(v.inputs["X"]), jnp.asarray(v.inputs["U"])
     e_jv = _f64(jax.jvp(f, (X,), (U,))[1])
     e_vjp = _f64(jax.vjp(f, X)[1](jnp.asarray(Wo))[0])
     he = np.concatenate([e_jv.ravel(), e_vjp.ravel()])
@@ -1788,7 +1863,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="activations to check (default: all)")
     parser.add_argument("--checks", nargs="+", choices=CHECKS, help="check groups (default: all)")
     parser.add_argument("--failures", action="store_true", help="print only the failed rows")
+    parser.add_argument(
+        "--make-references",
+        metavar="PATH",
+        nargs="?",
+        const=str(oracles.REFERENCES),
+        help="compute the mpmath truths of the ulp audit (about 3 minutes on 2 cores) "
+        "and write them to PATH (default: the shipped file), then exit",
+    )
     args = parser.parse_args(argv)
+    if args.make_references:
+        recs = [_act.get(n) for n in _act.names() if _act.get(n).kind == "elementwise"]
+        oracles.make_references(recs, args.make_references, processes=os.cpu_count() or 1)
+        return 0
     report = check(args.names or None, checks=args.checks)
     print(report.format(failures_only=args.failures))
     return 0 if report.ok else 1

@@ -28,8 +28,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxact import _validate
-from jaxact import activations as _acts
+from jaxact import _validate, activations as _acts
 
 Array = jax.Array
 Initializer = Callable[..., Array]

@@ -46,10 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import init as _init
-from jaxact import losses as _losses
+from jaxact import _validate, activations as _acts, init as _init, losses as _losses
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike

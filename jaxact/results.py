@@ -19,10 +19,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import stats as _stats
-from jaxact import train as _train
+from jaxact import _validate, activations as _acts, stats as _stats, train as _train
 
 __all__ = ["EXPLOSION_FACTOR", "SweepResult", "flag_diverged"]
 

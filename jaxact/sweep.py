@@ -64,13 +64,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import checkpoint as _ckpt
-from jaxact import engine as _engine
-from jaxact import init as _init
-from jaxact import mlp as _mlp
-from jaxact import train as _train
+from jaxact import (
+    _validate,
+    activations as _acts,
+    checkpoint as _ckpt,
+    engine as _engine,
+    init as _init,
+    mlp as _mlp,
+    train as _train,
+)
 from jaxact.results import SweepResult, flag_diverged
 
 Array = jax.Array

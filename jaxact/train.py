@@ -57,12 +57,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import diagnostics as _diag
-from jaxact import init as _init
-from jaxact import losses as _losses
-from jaxact import mlp as _mlp
+from jaxact import (
+    _validate,
+    activations as _acts,
+    diagnostics as _diag,
+    init as _init,
+    losses as _losses,
+    mlp as _mlp,
+)
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
