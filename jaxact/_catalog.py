@@ -1,7 +1,7 @@
 r"""The catalog's machinery: the records, the builders and the registry.
 
 :class:`Kink`, :class:`UlpBudget`, :class:`Card` and :class:`Activation` describe an
-entry; ``_elementwise`` and ``_vector`` build an entry's public function (input
+entry; ``build_elementwise`` and ``build_vector`` build an entry's public function (input
 checks, dtype handling, the hand-written derivative attached with
 :func:`jax.custom_jvp`) and register it; :func:`get`, :func:`names` and
 :func:`aliases` look entries up. The entries themselves are the blocks of
@@ -175,7 +175,7 @@ class Activation:
         return self.fn(x, **params)
 
 
-_REGISTRY: dict[str, Activation] = {}
+REGISTRY: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
 
 
@@ -243,7 +243,7 @@ def _is_zero(t: Any) -> bool:
     return type(t) is SymbolicZero
 
 
-def _with_rule(
+def with_rule(
     f: Callable[..., Array],
     d1: Callable[..., Array],
     dparams: tuple[Callable[..., Array], ...],
@@ -268,7 +268,7 @@ def _with_rule(
     return core
 
 
-def _elementwise(
+def build_elementwise(
     name: str,
     *,
     forward: Callable[..., Array],
@@ -308,12 +308,12 @@ def _elementwise(
     if second_derivative is not None:
         # f′ gets f″ as its own rule; mixed partials ∂²f/∂x∂p come from autodiff of
         # the hand-written f′ formula, which is plain differentiable jnp.
-        d1 = _with_rule(
+        d1 = with_rule(
             derivative,
             second_derivative,
             tuple(_dparam(derivative, i) for i in range(len(pnames))),
         )
-    core = _with_rule(forward, d1, dps)
+    core = with_rule(forward, d1, dps)
 
     signature = inspect.Signature(
         [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
@@ -354,7 +354,7 @@ def _elementwise(
         g.__name__ = g.__qualname__ = f"{name}_{what}"
         return g
 
-    _register(
+    register(
         Activation(
             name=name,
             fn=fn,
@@ -393,18 +393,18 @@ def _dparam(f: Callable[..., Array], i: int) -> Callable[..., Array]:
     return df
 
 
-def _register(rec: Activation) -> None:
+def register(rec: Activation) -> None:
     for key in (rec.name, *rec.aliases):
-        if key in _REGISTRY or key in _ALIASES:
+        if key in REGISTRY or key in _ALIASES:
             raise ValueError(f"activation name {key!r} registered twice")
-    _REGISTRY[rec.name] = rec
+    REGISTRY[rec.name] = rec
     for a in rec.aliases:
         _ALIASES[a] = rec.name
 
 
-def _set_public(name: str, fn: Callable[..., Array]) -> None:
+def set_public(name: str, fn: Callable[..., Array]) -> None:
     """Replace the public function of a registered entry (gelu's ``approximate``)."""
-    _REGISTRY[name] = dataclasses.replace(_REGISTRY[name], fn=fn)
+    REGISTRY[name] = dataclasses.replace(REGISTRY[name], fn=fn)
 
 
 def names() -> list[str]:
@@ -418,7 +418,7 @@ def names() -> list[str]:
       >>> "relu" in ja.names() and "swish" not in ja.names()
       True
     """
-    return list(_REGISTRY)
+    return list(REGISTRY)
 
 
 def aliases() -> dict[str, str]:
@@ -477,22 +477,22 @@ def get(
       True
     """
     if name is None:
-        return _REGISTRY["identity"]
+        return REGISTRY["identity"]
     if isinstance(name, Activation):
         return name
     if isinstance(name, str):
         key = name.strip().lower().replace("-", "_")
         key = _ALIASES.get(key, key)
-        if key in _REGISTRY:
-            return _REGISTRY[key]
-        choices = [*_REGISTRY, *_ALIASES]
+        if key in REGISTRY:
+            return REGISTRY[key]
+        choices = [*REGISTRY, *_ALIASES]
         close = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise ValueError(
-            f"`activation`: unknown name {name!r}{hint}. Valid names: {', '.join(_REGISTRY)}"
+            f"`activation`: unknown name {name!r}{hint}. Valid names: {', '.join(REGISTRY)}"
         )
     if callable(name):
-        for rec in _REGISTRY.values():
+        for rec in REGISTRY.values():
             if rec.fn is name:
                 return rec
         return name
@@ -502,7 +502,7 @@ def get(
     )
 
 
-def _vector(
+def build_vector(
     name: str,
     *,
     forward: Callable[..., Array],
@@ -521,7 +521,7 @@ def _vector(
 ) -> Callable[..., Array]:
     """Build and register a vector-valued activation that acts along ``axis``.
 
-    (Over 80 lines for the same reason as ``_elementwise``: closures over one entry.)
+    (Over 80 lines for the same reason as ``build_elementwise``: closures over one entry.)
 
     ``forward(x, axis, where)``, ``jvp(x, v, axis, where)`` (the hand-written
     J(x)·v) and ``reference(x, axis, where)`` take a static integer ``axis`` and a
@@ -584,7 +584,7 @@ def _vector(
     derivative.__name__ = f"{name}_jvp"
     ref.__name__ = f"{name}_reference"
 
-    _register(
+    register(
         Activation(
             name=name,
             fn=public,
@@ -631,7 +631,7 @@ def _check_where(where: ArrayLike, shape: tuple[int, ...], fname: str) -> Array:
 
 
 def elementwise(**spec: Any) -> Callable[[_F], _F]:
-    """Decorator form of ``_elementwise``: the decorated stub gives the name, the typed
+    """Decorator form of ``build_elementwise``: the decorated stub gives the name, the typed
     signature (its parameters after ``x``, with their defaults, are the activation's
     parameters) and the docstring; ``spec`` gives the rest. Returns the built public
     function, typed as the stub (so type checkers see ``(x: ArrayLike, ...) -> Array``).
@@ -643,7 +643,7 @@ def elementwise(**spec: Any) -> Callable[[_F], _F]:
         if not names_ or names_[0] != "x":
             raise ValueError(f"{stub.__name__}: the first parameter must be `x`")
         params = {k: sig.parameters[k].default for k in names_[1:]}
-        fn = _elementwise(stub.__name__, params=params, doc=stub.__doc__ or "", **spec)
+        fn = build_elementwise(stub.__name__, params=params, doc=stub.__doc__ or "", **spec)
         fn.__signature__ = sig  # type: ignore[attr-defined]
         fn.__annotations__ = dict(stub.__annotations__)
         return cast(_F, fn)
@@ -652,7 +652,7 @@ def elementwise(**spec: Any) -> Callable[[_F], _F]:
 
 
 def vector(**spec: Any) -> Callable[[_F], _F]:
-    """Decorator form of ``_vector``: the stub gives the name, the typed signature
+    """Decorator form of ``build_vector``: the stub gives the name, the typed signature
     (``(x, axis=-1, where=None)``, or ``(x, axis=-1)`` for ``masked=False``) and the
     docstring."""
 
@@ -661,7 +661,7 @@ def vector(**spec: Any) -> Callable[[_F], _F]:
         want = ["x", "axis", "where"] if spec.get("masked", True) else ["x", "axis"]
         if list(sig.parameters) != want:
             raise ValueError(f"{stub.__name__}: expected the parameters {want}")
-        fn = _vector(stub.__name__, doc=stub.__doc__ or "", **spec)
+        fn = build_vector(stub.__name__, doc=stub.__doc__ or "", **spec)
         fn.__signature__ = sig  # type: ignore[attr-defined]
         fn.__annotations__ = dict(stub.__annotations__)
         return cast(_F, fn)

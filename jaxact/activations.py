@@ -42,24 +42,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact._catalog import (  # noqa: F401  (the private names: tests and other modules)
-    _REGISTRY,
+from jaxact._catalog import (  # noqa: F401  (re-exported: the builders for tests and other modules)
+    REGISTRY,
     Activation,
     Array,
     ArrayLike,
     Card,
     Kink,
     UlpBudget,
-    _elementwise,
-    _register,
-    _set_public,
-    _vector,
-    _with_rule,
     aliases,
+    build_elementwise,
+    build_vector,
     elementwise,
     get,
     names,
+    register,
+    set_public,
     vector,
+    with_rule,
 )
 
 __all__ = [
@@ -995,7 +995,7 @@ def _gelu_d2(x):
     return _npdf(x) * (2.0 - xc * xc)
 
 
-_gelu_exact = _elementwise(
+_gelu_exact = build_elementwise(
     "gelu",
     forward=_gelu_f,
     derivative=_gelu_d,
@@ -1103,7 +1103,7 @@ def gelu(x: ArrayLike, approximate: bool = False) -> Array:
     return gelu_tanh(x) if approximate else _gelu_exact(x)
 
 
-_set_public("gelu", gelu)
+set_public("gelu", gelu)
 
 # --- gelu_tanh ------------------------------------------------------------------------
 

@@ -916,7 +916,7 @@ def test_negative_controls_are_caught():
     # The comparisons used above flag a derivative wired 1e-6 off, and a kink value
     # that is not the minimum-norm subgradient.
     r = rec("elu")
-    wrong = A._with_rule(A._elu_f, lambda x, a: A._elu_d(x, a) * (1 + 1e-6), (lambda x, a: x,))
+    wrong = A.with_rule(A._elu_f, lambda x, a: A._elu_d(x, a) * (1 + 1e-6), (lambda x, a: x,))
     x = jnp.linspace(-3.0, 3.0, 61)
     got = jax.vmap(jax.grad(lambda v: wrong(v, jnp.float64(1.0))))(x)
     assert not close(got, r.derivative(x), 4 * EPS64).all()
@@ -963,4 +963,4 @@ def test_unknown_name_lists_closest():
 
 def test_double_registration_is_refused():
     with pytest.raises(ValueError, match="registered twice"):
-        A._register(rec("relu"))
+        A.register(rec("relu"))

@@ -187,7 +187,7 @@ def test_check_exits_1_when_a_derivative_is_wrong(monkeypatch, capsys):
 
     rec = ja.get("relu")
     bad = dataclasses.replace(rec, derivative=lambda x: jnp.where(x >= 0, 1.0, 0.0))
-    monkeypatch.setitem(activations._REGISTRY, "relu", bad)
+    monkeypatch.setitem(activations.REGISTRY, "relu", bad)
     assert main(["check", "relu", "--checks", "kinks"]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "failed (relu)" in out

@@ -23,8 +23,10 @@ LAYERS: list[set[str]] = [
     # leaves over them: losses over optax, data sets, the docstring renderer, the t
     # quantile, checkpoint files
     {"jaxact.losses", "jaxact.tasks", "jaxact._texmath", "jaxact.stats", "jaxact.checkpoint"},
+    {"jaxact.oracles"},  # the mpmath references, over mpmath alone
     {"jaxact._catalog"},  # the catalog machinery, where it is a module of its own
     {"jaxact.activations"},
+    {"jaxact.ulp_audit"},  # the catalog against the oracles, in ulp
     {"jaxact.init", "jaxact.gradcheck"},
     {"jaxact.mlp"},
     {"jaxact.diagnostics"},
