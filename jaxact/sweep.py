@@ -27,8 +27,9 @@ only arranges the runs, checkpoints and reports.
   how many programs it compiles.
 * **Devices.** ``devices="auto"`` uses every device JAX sees (across processes); on a
   CPU, :func:`use_cpu_devices` (or ``JAX_NUM_CPU_DEVICES=n``) makes several virtual
-  devices so that the runs advance on several cores. A sweep with fewer runs than one
-  block per device uses fewer devices (one process only).
+  devices so that the runs advance on several cores. The blocks of every activation are
+  dealt to the devices in turn; a sweep with fewer blocks than devices uses fewer
+  devices (one process only).
 * **Multi-host.** In every process call ``jax.distributed.initialize(coordinator,
   num_processes, process_id)`` (on CPU first ``jax.config.update(
   "jax_cpu_collectives_implementation", "gloo")``), then the same ``sweep(...)``: the
