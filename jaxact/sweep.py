@@ -27,8 +27,9 @@ only arranges the runs, checkpoints and reports.
   how many programs it compiles.
 * **Devices.** ``devices="auto"`` uses every device JAX sees (across processes); on a
   CPU, :func:`use_cpu_devices` (or ``JAX_NUM_CPU_DEVICES=n``) makes several virtual
-  devices so that the runs advance on several cores. A sweep with fewer runs than one
-  block per device uses fewer devices (one process only).
+  devices so that the runs advance on several cores. The blocks of every activation are
+  dealt to the devices in turn; a sweep with fewer blocks than devices uses fewer
+  devices (one process only).
 * **Multi-host.** In every process call ``jax.distributed.initialize(coordinator,
   num_processes, process_id)`` (on CPU first ``jax.config.update(
   "jax_cpu_collectives_implementation", "gloo")``), then the same ``sweep(...)``: the
@@ -320,7 +321,8 @@ class _Plan:
 
     Runs are ordered grid point (C order) x seed; slot ``i`` trains run ``index[i]``
     (padding slots repeat run 0); block ``b`` holds slots ``b * block ... (b + 1) *
-    block - 1`` and runs on ``devices[b % len(devices)]``.
+    block - 1``. The blocks of every activation are dealt to the devices in turn: block
+    ``b`` of the ``g``-th activation runs on ``devices[(g * n_blocks + b) % len(devices)]``.
     """
 
     names: list[str]
@@ -346,17 +348,18 @@ class _Plan:
     def n_blocks(self) -> int:
         return self.index.size // self.block
 
-    def device(self, b: int) -> Any:
-        return self.devices[b % len(self.devices)]
+    def device(self, a: str, b: int) -> Any:
+        g = self.names.index(a)
+        return self.devices[(g * self.n_blocks + b) % len(self.devices)]
 
-    @property
-    def local_blocks(self) -> list[int]:
+    def local_blocks(self, a: str) -> list[int]:
         me = jax.process_index()
-        return [b for b in range(self.n_blocks) if self.device(b).process_index == me]
+        return [b for b in range(self.n_blocks) if self.device(a, b).process_index == me]
 
     @property
     def local_devices(self) -> list[Any]:
-        return list(dict.fromkeys(self.device(b) for b in self.local_blocks))
+        used = (self.device(a, b) for a in self.names for b in self.local_blocks(a))
+        return list(dict.fromkeys(used))
 
     @property
     def logged(self) -> np.ndarray:
@@ -365,11 +368,11 @@ class _Plan:
     def slot_seeds(self) -> np.ndarray:
         return np.tile(self.seeds, math.prod(self.shape))[self.index].astype(np.int32)
 
-    def blocks(self, a: np.ndarray) -> dict[int, np.ndarray]:
-        """This process's blocks of ``a`` (indexed by slot)."""
-        return {b: a[b * self.block : (b + 1) * self.block] for b in self.local_blocks}
+    def blocks(self, a: str, v: np.ndarray) -> dict[int, np.ndarray]:
+        """This process's blocks of activation ``a`` of ``v`` (indexed by slot)."""
+        return {b: v[b * self.block : (b + 1) * self.block] for b in self.local_blocks(a)}
 
-    def gather(self, per_block: Mapping[int, np.ndarray]) -> np.ndarray:
+    def gather(self, a: str, per_block: Mapping[int, np.ndarray]) -> np.ndarray:
         """The real runs' rows from this process's blocks and every other process's."""
         some = next(iter(per_block.values()), None)
         if jax.process_count() == 1:
@@ -381,7 +384,7 @@ class _Plan:
         for b, v in per_block.items():
             full[b] = v
         every = np.asarray(multihost_utils.process_allgather(full))
-        owner = [self.device(b).process_index for b in range(self.n_blocks)]
+        owner = [self.device(a, b).process_index for b in range(self.n_blocks)]
         rows = np.stack([every[owner[b], b] for b in range(self.n_blocks)])
         return rows.reshape(-1, *shape[1:])[: self.n_real]
 
@@ -434,7 +437,7 @@ def _plan(
     n_real = points.shape[0] * seeds.size
     slots = -(-n_real // block) * block
     if jax.process_count() == 1:  # a small sweep uses no more devices than it has blocks
-        devices = devices[: slots // block]
+        devices = devices[: len(names) * slots // block]
     index = np.where(np.arange(slots) < n_real, np.arange(slots), 0)
     hp = {}
     for name, dt in sorted(hp_dtypes.items()):
@@ -507,13 +510,13 @@ class _State:
 def _fresh(
     plan: _Plan, progs: Mapping[tuple[str, Any], _engine.Programs], dt: Any, shapes: Any
 ) -> _State:
-    seeds = plan.blocks(plan.slot_seeds())
-    hps = {n: plan.blocks(v) for n, v in plan.hp.items()}
     carries = {}
     for a in plan.names:
+        seeds = plan.blocks(a, plan.slot_seeds())
+        hps = {n: plan.blocks(a, v) for n, v in plan.hp.items()}
         carries[a] = {}
         for b, s in seeds.items():
-            dev = plan.device(b)
+            dev = plan.device(a, b)
             hp = {n: _engine.put(v[b], dev) for n, v in hps.items()}
             carries[a][b] = progs[a, dev].start(_engine.put(s, dev), hp)
     shape = (len(plan.names), plan.n_real, plan.logged.size)
@@ -531,10 +534,10 @@ def _restored(plan: _Plan, saved: Mapping[str, np.ndarray], carry: Mapping[str, 
     carries = {}
     for a in plan.names:
         leaves, tree = jax.tree.flatten(carry[a])
-        per_leaf = [plan.blocks(saved[f"carry.{a}.{j}"][plan.index]) for j in range(len(leaves))]
+        per_leaf = [plan.blocks(a, saved[f"carry.{a}.{j}"][plan.index]) for j in range(len(leaves))]
         carries[a] = {
-            b: jax.tree.unflatten(tree, [_engine.put(p[b], plan.device(b)) for p in per_leaf])
-            for b in plan.local_blocks
+            b: jax.tree.unflatten(tree, [_engine.put(p[b], plan.device(a, b)) for p in per_leaf])
+            for b in plan.local_blocks(a)
         }
     return _State(
         done=int(saved["done"]),
@@ -559,7 +562,7 @@ def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> 
     for a, blocks in state.carries.items():
         for j in range(len(jax.tree.leaves(state.shapes[a]))):
             per_block = {b: np.asarray(jax.tree.leaves(c)[j]) for b, c in blocks.items()}
-            arrays[f"carry.{a}.{j}"] = plan.gather(per_block)
+            arrays[f"carry.{a}.{j}"] = plan.gather(a, per_block)
     return arrays
 
 
@@ -589,7 +592,7 @@ def _train_chunks(
         for a in plan.names:  # dispatch every block's program
             out[a] = {}
             for b, c in state.carries[a].items():
-                dev = plan.device(b)
+                dev = plan.device(a, b)
                 state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
         if pending is not None:
             _collect(plan, state, *pending, save, bar)
@@ -616,7 +619,7 @@ def _collect(
     host = jax.device_get(out)  # every block's metrics in one transfer
     for g, a in enumerate(plan.names):
         hist = {
-            k: plan.gather({b: np.asarray(h[k]) for b, h in host[a].items()})
+            k: plan.gather(a, {b: np.asarray(h[k]) for b, h in host[a].items()})
             for k in ("loss", "accuracy", "finite")
         }
         state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
@@ -774,7 +777,8 @@ def sweep(
     config_text, digest = _ckpt.fingerprint(config, s.x, s.y)
     saved = _load(s.checkpoint, config_text, digest)
     finished = saved is not None and int(saved["done"]) == plan.steps
-    keys = {(a, d): _program_key(s, a, d) for a in plan.names for d in plan.local_devices}
+    used = {(a, plan.device(a, b)) for a in plan.names for b in plan.local_blocks(a)}
+    keys = {(a, d): _program_key(s, a, d) for a, d in sorted(used, key=str)}
     carry = {a: _engine.carry_shapes(_program_key(s, a, plan.devices[0]), s.tx) for a in plan.names}
     progs = {}
     if not finished:
@@ -849,7 +853,7 @@ def _final_params(plan: _Plan, state: _State) -> dict[str, Any]:
     for a, blocks in state.carries.items():
         leaves, tree = jax.tree.flatten(state.shapes[a][0])
         gathered = [
-            plan.gather({b: np.asarray(jax.tree.leaves(c[0])[j]) for b, c in blocks.items()})
+            plan.gather(a, {b: np.asarray(jax.tree.leaves(c[0])[j]) for b, c in blocks.items()})
             for j in range(len(leaves))
         ]
         out[a] = jax.tree.unflatten(
