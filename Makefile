@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the main job: the experiments report, written to results/
 	$(BIN)/python -m jaxact.experiments --out results
 
-test: $(STAMP)  ## the test suite (doctests included)
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the test suite (doctests included): two workers, then the tests that run alone
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not exclusive"
+	$(BIN)/python -m pytest -m exclusive
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -366,6 +366,7 @@ def test_registry_modules_state_claim_source_and_criterion():
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive  # compute_cost times activations: nothing else may run meanwhile
 def test_quick_run_passes_and_writes_the_report(tmp_path):
     out = tmp_path / "results"
     proc = subprocess.run(
