@@ -531,8 +531,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             raise UserError(f"`--test-fraction`: {e}") from None
     elif args.split_seed is not None:
         raise UserError("`--split-seed`: applies with --test-fraction")
-    out = Path(args.out) if args.out else Path(f"sweep-{name}")
-    _check_out(out)
     depths = args.depth if args.depth is not None else 2
     widths = args.width if args.width is not None else 6
     archs = (
@@ -542,6 +540,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     )
     if len(set(archs)) != len(archs):
         raise UserError(f"`--depth` / `--width`: each architecture once, got {archs}")
+    out = Path(args.out) if args.out else Path(f"sweep-{name}")
+    _check_out(out)
     networks = ", ".join("-".join(map(str, task.sizes(h))) for h in archs)
     grid = dict(args.grid) if args.grid else None
     grid_text = "".join(

@@ -656,10 +656,6 @@ def make_chunk(
                 "accuracy": _losses.accuracy(logits, y, kind),
                 "finite": jnp.isfinite(loss),
             }
-            if xt is not None:
-                logits_t = _mlp.mlp_apply(params, xt, activation=activation)
-                m["test_loss"] = loss_of_logits(logits_t, yt)
-                m["test_accuracy"] = _losses.accuracy(logits_t, yt, kind)
             if diagnostics:
                 m["grad_norm"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g["w"]))) for g in grads])
                 m["dead"] = _diag.dead_fraction(params, x, activation=activation)
@@ -667,6 +663,13 @@ def make_chunk(
             return m
 
         n_log = -(-n // log_every) + 1
+
+        def held_out(params: Any) -> dict[str, Array]:
+            logits = _mlp.mlp_apply(params, xt, activation=activation)
+            return {
+                "test_loss": loss_of_logits(logits, yt),
+                "test_accuracy": _losses.accuracy(logits, yt, kind),
+            }
 
         def evaluate(params: Any) -> tuple[dict[str, Array], Any]:
             (loss, logits), grads = grad_fn(params)
@@ -678,16 +681,30 @@ def make_chunk(
             # Record every log_every-th evaluation with selects, not a lax.cond: every
             # step runs one program (on CPU a branch costs as much as what it skips).
             i, keep = k // log_every, k % log_every == 0
+            if xt is not None:
+                # The held-out forward pass is a whole pass over other data: a branch
+                # skips it between logged steps.
+                m.update(
+                    held_out(params)
+                    if log_every == 1
+                    else jax.lax.cond(keep, held_out, lambda p: jax.tree.map(
+                        lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(held_out, p)
+                    ), params)
+                )  # fmt: skip
             hist = {a: h.at[i].set(jnp.where(keep, m[a], h[i])) for a, h in hist.items()}
             updates, opt_state = _opt_update(optimizer, grads, opt_state, params)
             return ((optax.apply_updates(params, updates), opt_state), k + 1, hist), None
 
         with jax.default_matmul_precision(precision):
-            shapes = jax.eval_shape(lambda p: evaluate(p)[0], carry[0])
+            shapes = jax.eval_shape(
+                lambda p: {**evaluate(p)[0], **(held_out(p) if xt is not None else {})}, carry[0]
+            )
             hist0 = {a: jnp.zeros((n_log, *s.shape), s.dtype) for a, s in shapes.items()}
             state = (carry, jnp.zeros((), jnp.int32), hist0)
             (carry, _, hist), _ = jax.lax.scan(step, state, None, length=n)
             last, _ = evaluate(carry[0])
+            if xt is not None:
+                last.update(held_out(carry[0]))
             leaves = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(carry[0])]
             last["finite"] = last["finite"] & jnp.all(jnp.stack(leaves))
         hist = {a: h.at[n_log - 1].set(last[a]) for a, h in hist.items()}

@@ -1017,7 +1017,8 @@ def test_a_run_is_the_same_in_a_sweep_of_its_architecture_alone(archgrid, split)
     np.testing.assert_array_equal(r.history["loss"], archgrid.loss[1, 1, 1, 1])
     np.testing.assert_array_equal(r.history["test_loss"], archgrid.test_loss[1, 1, 1, 1])
     r = by_depth.replay("relu", 0, depth=1, learning_rate=1e-2)
-    np.testing.assert_array_equal(r.history["accuracy"], archgrid.accuracy[0, 0, 0, 0])
+    np.testing.assert_array_equal(r.history["accuracy"], by_depth.accuracy[0, 1, 0, 0])
+    np.testing.assert_array_equal(r.history["test_loss"], by_depth.test_loss[0, 1, 0, 0])
     with pytest.raises(ValueError, match="`hidden`: expected one of"):
         archgrid.replay("tanh", 3, hidden=(7,), learning_rate=3e-2)
     with pytest.raises(ValueError, match="`point`"):
