@@ -1054,8 +1054,8 @@ def test_architecture_grid_compiles_once(split):
     assert names == [], names
     assert again.timing["compile"] == 0.0
     with compiles() as names:
-        ja.sweep(train, activations=["relu"], seeds=2, grid={"hidden": [(4,), (3,)]}, **kw)
-    assert len(names) >= 1  # (3,) is another program; so is (4,) without held-out data
+        ja.sweep(train, activations=["relu"], seeds=2, grid={"hidden": [(4,), (7, 2)]}, **kw)
+    assert len(names) >= 1  # (7, 2) is another program
 
 
 def test_held_out_metrics(split, archgrid):
@@ -1180,6 +1180,9 @@ def test_held_out_task_of_another_kind_or_classes_is_rejected(no_compile, iris):
     wine = ja.Task("three", iris.x[:, :2], iris.y, "softmax", 3, "")
     with pytest.raises(ValueError, match=r"`test`: expected 4 features"):
         ja.sweep(iris, test=wine, **GOOD)
-    reg = ja.Task("reg", iris.x, iris.x[:, 0].copy(), "regression", None, "")
+    reg = ja.Task("reg", iris.x, iris.x[:, :1].copy(), "regression", None, "")
     with pytest.raises(ValueError, match=r"`test`: expected a 'softmax' task.*'regression'"):
         ja.sweep(iris, test=reg, **GOOD)
+    two = ja.Task("two", iris.x, (iris.y % 2).astype(np.int32), "softmax", 2, "")
+    with pytest.raises(ValueError, match=r"`test`: expected 3 classes.*with 2"):
+        ja.sweep(iris, test=two, **GOOD)
