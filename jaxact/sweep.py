@@ -1,14 +1,15 @@
-r"""Sweeps: train activations x hyperparameters x seeds, the same bits on any layout.
+r"""Sweeps: train activations x architectures x hyperparameters x seeds, the same bits.
 
-:func:`sweep` trains one MLP per (activation, grid point, seed) on the same data and
-returns a :class:`~jaxact.SweepResult`: loss and accuracy as arrays with dims
-``(activation, *grid axes, seed, log step)``, divergence flags, summaries across seeds
-with 95% confidence intervals, CSV / JSON / plot export, and :meth:`~jaxact.SweepResult.
-replay` of any one run.
+:func:`sweep` trains one MLP per (activation, architecture, grid point, seed) on the
+same data and returns a :class:`~jaxact.SweepResult`: loss and accuracy (and held-out
+loss and accuracy) as arrays with dims ``(activation, *grid axes, seed, log step)``,
+divergence flags, summaries across seeds with 95% confidence intervals, CSV / JSON /
+plot export, and :meth:`~jaxact.SweepResult.replay` of any one run.
 
 The work is laid out by the engine (:mod:`jaxact.engine`): the runs of each activation
-are trained in blocks of a fixed number of runs per device, by one compiled program per
-activation and chunk length, the run axis spread over a mesh of devices. :func:`sweep`
+and architecture are trained in blocks of a fixed number of runs per device, by one
+compiled program per (activation, architecture) and chunk length, the run axis spread
+over a mesh of devices. :func:`sweep`
 only arranges the runs, checkpoints and reports.
 
 * **Architectures and held-out data.** ``grid={"hidden": [...]}`` or ``depth`` /
