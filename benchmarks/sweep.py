@@ -14,6 +14,7 @@ device), against:
 * the two ways to put several activations in one program: groups (one vmapped group
   per activation, the engine's choice) and a vmapped ``lax.switch`` over activations;
 * 1 vs N virtual CPU devices (each in a fresh process);
+* 3 depths in one sweep (``depth=[1, 2, 4]``) against one sweep per depth;
 * scaling in seeds (32 -> 1024) and width (6 -> 256).
 
 Slow baselines are timed on a subset of the runs and extrapolated per model-step; the
@@ -26,6 +27,7 @@ Usage::
     python benchmarks/sweep.py            # the full benchmark (a few minutes)
     python benchmarks/sweep.py --quick    # a short version
     python benchmarks/sweep.py --report results.md   # also write a markdown report
+    python benchmarks/sweep.py --depth-grid  # only the depth-grid figures
 """
 
 from __future__ import annotations
@@ -161,6 +163,70 @@ def bench_sweep(task: Any, seeds: int, steps: int, repeat: int, **kw: Any) -> di
         "final_loss": float(np.nanmean(cold.loss[..., -1])),
         "diverged": int(cold.diverged.sum()),
     }
+
+
+DEPTHS, DEPTH_WIDTH = (1, 2, 4), 6
+
+
+def bench_depth_grid(task: Any, seeds: int, steps: int, repeat: int) -> dict[str, Any]:
+    """3 depths in one sweep (``depth=[1, 2, 4]``) against one sweep per depth.
+
+    Cold: the engine's program cache emptied before each contender (both compile every
+    program: one call compiles all of them at once, in threads; the separate calls a
+    third each). Warm: best of ``repeat`` once everything is compiled.
+    """
+    args = dict(
+        activations=ACTIVATIONS,
+        seeds=seeds,
+        steps=steps,
+        log_every=LOG_EVERY,
+        learning_rate=LR,
+        progress=False,
+        width=DEPTH_WIDTH,
+    )
+
+    def one() -> Any:
+        return ja.sweep(task, depth=list(DEPTHS), **args)
+
+    def separate() -> list[Any]:
+        return [ja.sweep(task, depth=d, **args) for d in DEPTHS]
+
+    out: dict[str, Any] = {"model_steps": len(ACTIVATIONS) * seeds * steps * len(DEPTHS)}
+    for name, fn in (("separate", separate), ("one", one)):
+        engine._CACHE.clear()
+        engine._SHAPES.clear()
+        w = time.perf_counter()
+        res = fn()
+        out[f"{name}_cold"] = time.perf_counter() - w
+        out[f"{name}_result"] = res
+    for name, fn in (("separate", separate), ("one", one)):
+        out[f"{name}_warm"], _ = best_of(fn, repeat)
+    grid, alone = out.pop("one_result"), out.pop("separate_result")
+    out["bitwise"] = all(np.array_equal(grid.loss[:, i], r.loss) for i, r in enumerate(alone))
+    return out
+
+
+def report_depth_grid(out: Any, task: Any, steps: int, repeat: int) -> None:
+    dg = bench_depth_grid(task, SEEDS, steps, repeat)
+    n = dg["model_steps"]
+    out(
+        f"## Architectures in one sweep: depths {list(DEPTHS)} (width {DEPTH_WIDTH}) in one "
+        f"call against one call per depth\n"
+    )
+    out(
+        f"{len(ACTIVATIONS)} activations x {SEEDS} seeds x {steps} steps x {len(DEPTHS)} "
+        f"depths = {n:,} model-steps on iris; the same runs bit for bit: "
+        f"{'yes' if dg['bitwise'] else 'NO'}.\n"
+    )
+    out("| contender | cold wall (s) | cold model-steps/s | warm wall (s) | warm model-steps/s |")
+    out("|---|---:|---:|---:|---:|")
+    for name, label in (("one", "one call, depth=[1, 2, 4]"), ("separate", "3 calls")):
+        c, w = dg[f"{name}_cold"], dg[f"{name}_warm"]
+        out(f"| {label} | {c:.2f} | {n / c:,.0f} | {w:.3f} | {n / w:,.0f} |")
+    out(
+        f"\none call against 3: cold {dg['separate_cold'] / dg['one_cold']:.2f}x, warm "
+        f"{dg['separate_warm'] / dg['one_warm']:.2f}x (ratios of wall times, same run)\n"
+    )
 
 
 def bench_naive(x: np.ndarray, y: np.ndarray, kind: str, specs: Any, steps: int) -> dict:
@@ -583,6 +649,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the side-by-side figures of the engines and the command (a few minutes)",
     )
+    ap.add_argument(
+        "--depth-grid",
+        action="store_true",
+        help="only the depth-grid figures: 3 depths in one sweep against 3 sweeps",
+    )
     ap.add_argument("--steps", type=int, default=STEPS, help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -609,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cmd = "python benchmarks/sweep.py" + (" --quick" if quick else "")
     cmd += " --engines" if args.engines else ""
+    cmd += " --depth-grid" if args.depth_grid else ""
     out(f"# jaxact sweep benchmark{' (quick)' if quick else ''}\n")
     out(f"command: `{cmd}`  ")
     out(
@@ -623,6 +695,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(ACTIVATIONS) * SEEDS * steps:,} model-steps\n"
     )
 
+    if args.depth_grid:
+        report_depth_grid(out, task, steps, repeat)
+        if args.report:
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
     if args.engines:
         report_engines(out, task, x, y, specs, steps, repeat)
         if args.report:
@@ -806,6 +883,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nfaster: {faster} (the engine groups; a vmapped switch evaluates every branch "
         "for every run)\n"
     )
+
+    report_depth_grid(out, task, steps, repeat)
 
     # Scaling.
     sc_steps = 50 if quick else 100

@@ -92,6 +92,52 @@ def _int_list(text: str) -> tuple[int, ...]:
     return out
 
 
+def _counts(text: str, lo: int, example: str) -> int | list[int]:
+    """One int, or a comma-separated list of distinct ints, each ≥ ``lo``."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        out = [int(p) for p in parts]
+    except ValueError:
+        out = []
+    if not out:
+        raise argparse.ArgumentTypeError(
+            f"expected an int or comma-separated ints such as {example}, got {text!r}"
+        )
+    if any(v < lo for v in out):
+        raise argparse.ArgumentTypeError(f"expected ints >= {lo}, got {text!r}")
+    if len(set(out)) != len(out):
+        raise argparse.ArgumentTypeError(f"expected each value once, got {text!r}")
+    return out[0] if len(out) == 1 and "," not in text else out
+
+
+def _depths(text: str) -> int | list[int]:
+    return _counts(text, 0, "1,4,8")
+
+
+def _widths(text: str) -> int | list[int]:
+    return _counts(text, 1, "32 or 16,64")
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {v}")
+    return v
+
+
 def _name_list(text: str) -> list[str]:
     out = [p.strip() for p in text.split(",") if p.strip()]
     if not out:
@@ -507,17 +553,39 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     acts = [ja.get(a).name for a in args.activations]
     if len(set(acts)) != len(acts):
         raise UserError(f"`--activations`: each activation once, got {', '.join(args.activations)}")
-    out = Path(args.out) if args.out else Path(f"sweep-{task.name}")
+    shorthand = args.depth is not None or args.width is not None
+    if shorthand and args.hidden is not None:
+        raise UserError("`--depth` / `--width`: they give the hidden layers; leave out --hidden")
+    test, name = None, task.name
+    if args.test_fraction is not None:
+        try:
+            task, test = ja.split_task(
+                task, test_fraction=args.test_fraction, seed=args.split_seed or 0
+            )
+        except ValueError as e:
+            raise UserError(f"`--test-fraction`: {e}") from None
+    elif args.split_seed is not None:
+        raise UserError("`--split-seed`: applies with --test-fraction")
+    depths = args.depth if args.depth is not None else 2
+    widths = args.width if args.width is not None else 6
+    archs = (
+        [tuple(w for _ in range(d)) for d in _as_list(depths) for w in _as_list(widths)]
+        if shorthand
+        else [args.hidden if args.hidden is not None else (6, 6)]
+    )
+    if len(set(archs)) != len(archs):
+        raise UserError(f"`--depth` / `--width`: each architecture once, got {archs}")
+    out = Path(args.out) if args.out else Path(f"sweep-{name}")
     _check_out(out)
-    sizes = task.sizes(args.hidden)
+    networks = ", ".join("-".join(map(str, task.sizes(h))) for h in archs)
     grid = dict(args.grid) if args.grid else None
     grid_text = "".join(
         f", {k} in {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in (grid or {}).items()
     )
     lr_text = "" if grid and "learning_rate" in grid else f" lr {args.lr:g}"
     print(
-        f"{task.name}: {task.description}\n"
-        f"network {'-'.join(map(str, sizes))}, {len(acts)} activation{'s' * (len(acts) > 1)} "
+        f"{name}: {task.description}" + f"\nnetwork{'s' * (len(archs) > 1)} {networks}, "
+        f"{len(acts)} activation{'s' * (len(acts) > 1)} "
         f"x {args.seeds} seed{'s' * (args.seeds > 1)} "
         f"x {args.steps} steps, {args.optimizer}{lr_text}{grid_text}; "
         f"{_device_text(args.devices)}; output: {out}",
@@ -534,8 +602,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             steps=args.steps,
             optimizer=args.optimizer,
             learning_rate=args.lr,
-            hidden=args.hidden,
+            hidden=None if shorthand else args.hidden,
+            depth=args.depth,
+            width=args.width,
             grid=grid,
+            test=test,
             log_every=args.log_every,
             devices=args.devices,
             checkpoint=str(checkpoint),
@@ -582,8 +653,16 @@ def _print_summary(rows: list[dict[str, Any]]) -> None:
     keys = [
         k for k in keys if not all(isinstance(r.get(k), float) and math.isnan(r[k]) for r in rows)
     ]
+
+    def cell(v: Any) -> Any:
+        return "-".join(map(str, v)) or "none" if isinstance(v, tuple) else v
+
     print()
-    print(_table(keys, [[r.get(k) for k in keys] for r in rows]))
+    print(_table(keys, [[cell(r.get(k)) for k in keys] for r in rows]))
+
+
+def _as_list(v: int | list[int]) -> list[int]:
+    return v if isinstance(v, list) else [v]
 
 
 def _cmd_experiments(args: argparse.Namespace) -> int:
@@ -703,9 +782,33 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--hidden",
         type=_int_list,
-        default=(6, 6),
         metavar="W,W,...",
         help="hidden widths (6,6); 'none' for no hidden layer",
+    )
+    s.add_argument(
+        "--depth",
+        type=_depths,
+        metavar="D[,D,...]",
+        help="hidden layers of --width units, e.g. 1,4,8: one network per depth, in one sweep "
+        "(default 2; instead of --hidden)",
+    )
+    s.add_argument(
+        "--width",
+        type=_widths,
+        metavar="W[,W,...]",
+        help="units per hidden layer with --depth (default 6); a list sweeps the widths too",
+    )
+    s.add_argument(
+        "--test-fraction",
+        type=_fraction,
+        metavar="F",
+        help="hold out this share of the task (stratified) and report test loss and accuracy",
+    )
+    s.add_argument(
+        "--split-seed",
+        type=_seed,
+        metavar="N",
+        help="the seed of the held-out split (default 0)",
     )
     s.add_argument(
         "--grid",

@@ -78,6 +78,7 @@ class ProgramKey:
       block: runs per program.
       device: the device the program runs on.
       x, y: shapes and dtypes of the data.
+      test: shapes and dtypes of the held-out data ``(x, y)``, or ``None``.
     """
 
     activation: str
@@ -93,6 +94,7 @@ class ProgramKey:
     device: Any
     x: tuple[tuple[int, ...], str]
     y: tuple[tuple[int, ...], str]
+    test: tuple[tuple[tuple[int, ...], str], ...] | None = None
 
 
 @dataclasses.dataclass
@@ -101,7 +103,8 @@ class Programs:
 
     Attributes:
       start: ``(seeds, hyperparams) -> carry`` (``seeds`` int32 ``(block,)``).
-      advance: chunk length -> ``(carry, x, y) -> (carry, history)``.
+      advance: chunk length -> ``(carry, x, y, *test) -> (carry, history)`` (``test``:
+        the held-out ``x, y`` when the key has them).
       carry: the carry's ``jax.ShapeDtypeStruct`` leaves' tree, for one block.
     """
 
@@ -145,8 +148,9 @@ def _start_fn(key: ProgramKey, tx: optax.GradientTransformation) -> Any:
 def _advance_fn(key: ProgramKey, tx: optax.GradientTransformation, n_steps: int) -> Any:
     core = _core(key, tx)
 
-    def advance(carry: Any, x: Array, y: Array) -> Any:
-        return jax.vmap(lambda c: core.advance(c, (x, y), n_steps))(carry)
+    def advance(carry: Any, x: Array, y: Array, *test: Array) -> Any:
+        held_out = tuple(test) or None
+        return jax.vmap(lambda c: core.advance(c, (x, y), n_steps, held_out))(carry)
 
     return jax.jit(advance, donate_argnums=(0,))
 
@@ -170,7 +174,12 @@ def _start_key(key: ProgramKey) -> ProgramKey:
     how = key.init if key.init is not None else _init.default_init(rec)
     learnable = tuple((p, float(rec.defaults[p])) for p in rec.learnable)
     return dataclasses.replace(
-        key, activation=f"init {how!r} {learnable!r}", kind="", log_every=0, precision=""
+        key,
+        activation=f"init {how!r} {learnable!r}",
+        kind="",
+        log_every=0,
+        precision="",
+        test=None,
     )
 
 
@@ -208,7 +217,8 @@ def _compile(key: ProgramKey, tx: optax.GradientTransformation, what: Any) -> tu
         lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=SingleDeviceSharding(key.device)),
         carry_shapes(key, tx),
     )
-    lowered = _advance_fn(key, tx, what).trace(carry, x, y).lower()
+    test = [jax.ShapeDtypeStruct(s, np.dtype(d), sharding=x.sharding) for s, d in key.test or ()]
+    lowered = _advance_fn(key, tx, what).trace(carry, x, y, *test).lower()
     t1 = time.perf_counter()
     return lowered.compile(compiler_options=options), t1 - t0
 

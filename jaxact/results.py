@@ -67,13 +67,23 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _label(v: Any) -> str:
+    if isinstance(v, tuple):
+        return "-".join(map(str, v)) or "()"
+    return f"{v:g}"
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class SweepResult:
     """The result of :func:`~jaxact.sweep`: labelled metric arrays and their summaries.
 
     The metric arrays have dims :attr:`dims` = ``("activation", *grid names, "seed",
     "step")`` with coordinates :attr:`coords`; ``A`` activations, grid shape ``G``,
-    ``S`` seeds, ``T`` logged steps.
+    ``S`` seeds, ``T`` logged steps. A sweep over architectures has one more axis right
+    after ``"activation"`` (counted in ``G``): ``"hidden"`` with tuples of hidden widths
+    as coordinates (``grid={"hidden": [...]}``, or lists of both ``depth`` and
+    ``width``), ``"depth"`` (``depth=[...]``) or ``"width"`` (``width=[...]``) with
+    ints.
 
     Attributes:
       activations: canonical names, length ``A``.
@@ -83,20 +93,29 @@ class SweepResult:
         taken on the parameters after that many updates.
       loss: ``(A, *G, S, T)`` training loss.
       accuracy: ``(A, *G, S, T)`` training accuracy (NaN for regression).
+      test_loss: ``(A, *G, S, T)`` loss on the held-out data (``test=``) at the same
+        steps, or ``None`` without held-out data.
+      test_accuracy: ``(A, *G, S, T)`` held-out accuracy, or ``None``.
       diverged: ``(A, *G, S)`` bool: a logged loss or the final parameters are not
         finite, or the run exploded (see the module docstring).
       params: ``None``, or (with ``keep_params=True``) activation name -> final
-        parameters, a pytree whose leaves have leading axes ``(*G, S)``.
+        parameters, a pytree whose leaves have leading axes ``(*G, S)`` (over
+        architectures: a list of such pytrees, one per architecture, whose leaves have
+        the leading axes of the other grid axes and the seeds).
       timing: seconds: ``"trace"`` (tracing and lowering, summed over the programs
         compiled, which compile in parallel threads) and ``"compile"`` (the wall time of
         the compile phase; both 0 when every program came from the cache), ``"run"``
         (initialization and training, host transfers included), ``"checkpoint"``
         (writing checkpoints), ``"total"`` (the whole call).
       kind: the loss kind.
-      sizes: the layer specs ``[(n_in, n_out), ...]``.
+      sizes: the layer specs ``[(n_in, n_out), ...]`` (over architectures: one list per
+        architecture).
       config: the sweep's settings (optimizer, learning rate, devices, block, ...).
       fit_settings: the arguments of :func:`~jaxact.fit` that train one of these runs
         alone (data, sizes, optimizer, steps ...; for :meth:`replay`), or ``None``.
+      architecture: ``None``, or for a sweep over architectures a dict: ``"dim"`` (the
+        axis name), ``"coords"``, ``"hidden"`` (the hidden widths of each) and
+        ``"sizes"`` (the layer specs of each).
     """
 
     activations: list[str]
@@ -112,28 +131,61 @@ class SweepResult:
     sizes: list[tuple[int, int]]
     config: dict[str, Any]
     fit_settings: dict[str, Any] | None = None
+    test_loss: np.ndarray | None = None
+    test_accuracy: np.ndarray | None = None
+    architecture: dict[str, Any] | None = None
 
     @property
     def dims(self) -> tuple[str, ...]:
         """The names of the axes of :attr:`loss` and :attr:`accuracy`."""
-        return ("activation", *self.grid, "seed", "step")
+        return ("activation", *self._axes(), "seed", "step")
 
     @property
     def coords(self) -> dict[str, Any]:
         """The coordinates along each of :attr:`dims`."""
         return {
             "activation": list(self.activations),
-            **self.grid,
+            **self._axes(),
             "seed": self.seeds,
             "step": self.steps,
         }
 
-    def _grid_points(self) -> list[tuple[tuple[int, ...], dict[str, float]]]:
-        shape = tuple(len(v) for v in self.grid.values())
+    def _axes(self) -> dict[str, Any]:
+        """The axes between ``activation`` and ``seed``: the architecture's, then the grid."""
+        arch = self.architecture
+        head = {} if arch is None else {arch["dim"]: list(arch["coords"])}
+        return {**head, **self.grid}
+
+    def _grid_points(self) -> list[tuple[tuple[int, ...], dict[str, Any]]]:
+        axes = self._axes()
+        shape = tuple(len(v) for v in axes.values())
+        arch = self.architecture
+
+        def value(k: str, v: Any) -> Any:
+            return v if arch is not None and k == arch["dim"] else float(v)
+
         return [
-            (idx, {k: float(v[i]) for (k, v), i in zip(self.grid.items(), idx, strict=True)})
+            (idx, {k: value(k, v[i]) for (k, v), i in zip(axes.items(), idx, strict=True)})
             for idx in np.ndindex(*shape)
         ]
+
+    def _metrics(self) -> list[str]:
+        test = ["test_loss", "test_accuracy"] if self.test_loss is not None else []
+        return ["loss", "accuracy", *test]
+
+    def _columns(self, point: dict[str, Any], idx: tuple[int, ...]) -> dict[str, Any]:
+        """A grid point as CSV columns: the architecture as ``hidden``, ``depth``, ``width``."""
+        arch = self.architecture
+        if arch is None:
+            return dict(point)
+        hidden = tuple(arch["hidden"][idx[0]])
+        widths = set(hidden)
+        cols = {
+            "hidden": "-".join(map(str, hidden)),
+            "depth": len(hidden),
+            "width": widths.pop() if len(widths) == 1 else "",
+        }
+        return {**cols, **{k: v for k, v in point.items() if k != arch["dim"]}}
 
     def settings(self) -> dict[str, Any]:
         """The settings every run shares that are not swept, as CSV columns.
@@ -147,7 +199,11 @@ class SweepResult:
         c = self.config
         opt = c.get("optimizer")
         name = opt.get("name") if isinstance(opt, dict) else None
-        network = "-".join(str(s[0]) for s in self.sizes) + f"-{self.sizes[-1][1]}"
+        network = (
+            "-".join(str(s[0]) for s in self.sizes) + f"-{self.sizes[-1][1]}"
+            if self.architecture is None
+            else ""
+        )
         out = {
             "task": c.get("task", ""),
             "network": network,
@@ -162,6 +218,8 @@ class SweepResult:
             "block": c.get("block", ""),
             "platform": c.get("platform", ""),
         }
+        if self.architecture is not None:
+            del out["network"]
         return {k: v for k, v in out.items() if k not in self.grid}
 
     def _runs(self) -> Iterator[tuple[int, str, tuple[int, ...], dict[str, float], int, int]]:
@@ -182,7 +240,10 @@ class SweepResult:
         Returns:
           A list of ``A * prod(G)`` dicts with keys ``"activation"``, the grid names,
           ``"seeds"``, ``"diverged"`` (count), ``"loss_mean"``, ``"loss_std"``,
-          ``"loss_ci95"``, ``"accuracy_mean"``, ``"accuracy_std"``, ``"accuracy_ci95"``.
+          ``"loss_ci95"``, ``"accuracy_mean"``, ``"accuracy_std"``, ``"accuracy_ci95"``,
+          and with held-out data the same six for ``"test_loss"`` and
+          ``"test_accuracy"``. Over architectures, the architecture's axis is a key
+          (its coordinate: a tuple of widths, or an int depth or width).
 
         Examples:
           >>> import jaxact as ja
@@ -195,22 +256,16 @@ class SweepResult:
         for a, name in enumerate(self.activations):
             for idx, point in self._grid_points():
                 ok = ~self.diverged[(a, *idx)]
-                lm, ls, lc = _stats.mean_std_ci(self.loss[(a, *idx)][ok, -1])
-                am, as_, ac = _stats.mean_std_ci(self.accuracy[(a, *idx)][ok, -1])
-                rows.append(
-                    {
-                        "activation": name,
-                        **point,
-                        "seeds": int(self.seeds.size),
-                        "diverged": int(np.sum(~ok)),
-                        "loss_mean": lm,
-                        "loss_std": ls,
-                        "loss_ci95": lc,
-                        "accuracy_mean": am,
-                        "accuracy_std": as_,
-                        "accuracy_ci95": ac,
-                    }
-                )
+                row = {
+                    "activation": name,
+                    **point,
+                    "seeds": int(self.seeds.size),
+                    "diverged": int(np.sum(~ok)),
+                }
+                for m in self._metrics():
+                    mean, std, ci = _stats.mean_std_ci(getattr(self, m)[(a, *idx)][ok, -1])
+                    row.update({f"{m}_mean": mean, f"{m}_std": std, f"{m}_ci95": ci})
+                rows.append(row)
         return rows
 
     def to_csv(self, path: str | os.PathLike[str], *, table: str = "runs") -> None:
@@ -225,7 +280,11 @@ class SweepResult:
             logged step, columns ``activation, <grid names>, seed, step, loss,
             accuracy, diverged, <settings>``; ``"final"``: one row per run with its
             final loss and accuracy (the same columns less ``step``); ``"summary"``: the
-            rows of :meth:`summary`, then the settings.
+            rows of :meth:`summary`, then the settings. With held-out data,
+            ``test_loss, test_accuracy`` follow ``accuracy``. Over architectures, the
+            columns ``hidden`` (widths joined by ``-``, e.g. ``32-32-32``), ``depth``
+            and ``width`` (empty when the widths differ) follow ``activation``, and the
+            ``network`` setting is left out.
 
         Examples:
           >>> import jaxact as ja
@@ -244,31 +303,47 @@ class SweepResult:
         settings = self.settings()
         with open(path, "w", newline="") as f:
             w = csv.writer(f)
+            points = self._grid_points()
             if table == "summary":
-                rows = self.summary()
+                every = points * len(self.activations)
+                dim = None if self.architecture is None else self.architecture["dim"]
+                rows = [
+                    {
+                        "activation": r["activation"],
+                        **self._columns({k: r[k] for k in self._axes()}, idx),
+                        **{k: v for k, v in r.items() if k != "activation" and k != dim},
+                    }
+                    for r, (idx, _) in zip(self.summary(), every, strict=True)
+                ]
                 w.writerow([*rows[0], *settings])
                 w.writerows([[*r.values(), *settings.values()] for r in rows])
                 return
             per_step = table == "runs"
-            metrics = ["loss", "accuracy", "diverged"]
+            metrics = self._metrics()
+            head_cols = list(self._columns(points[0][1], points[0][0]))
             w.writerow(
-                ["activation", *self.grid, "seed", *(["step"] * per_step), *metrics, *settings]
-            )
+                [
+                    "activation", *head_cols, "seed", *(["step"] * per_step), *metrics,
+                    "diverged", *settings,
+                ]
+            )  # fmt: skip
             steps = list(enumerate(self.steps.tolist())) if per_step else [(-1, None)]
             for a, name, idx, point, s, seed in self._runs():
-                loss, acc = self.loss[(a, *idx, s)], self.accuracy[(a, *idx, s)]
+                curves = [getattr(self, m)[(a, *idx, s)] for m in metrics]
                 div = int(self.diverged[(a, *idx, s)])
+                cols = list(self._columns(point, idx).values())
                 for t, step in steps:
-                    head = [name, *point.values(), seed, *([step] * per_step)]
-                    vals = [repr(float(loss[t])), repr(float(acc[t])), div]
+                    head = [name, *cols, seed, *([step] * per_step)]
+                    vals = [*(repr(float(c[t])) for c in curves), div]
                     w.writerow([*head, *vals, *settings.values()])
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write the whole result as JSON (NaN and infinities as ``null``).
 
         Keys: ``dims``, ``coords``, ``loss``, ``accuracy``, ``diverged`` (nested lists
-        in the order of ``dims``), ``summary``, ``settings``, ``timing``, ``kind``,
-        ``sizes``, ``config``. Parameters are not written.
+        in the order of ``dims``), ``test_loss`` and ``test_accuracy`` (``null``
+        without held-out data), ``summary``, ``settings``, ``timing``, ``kind``,
+        ``sizes``, ``architecture``, ``config``. Parameters are not written.
 
         Examples:
           >>> import jaxact as ja
@@ -288,11 +363,14 @@ class SweepResult:
             "loss": self.loss,
             "accuracy": self.accuracy,
             "diverged": self.diverged,
+            "test_loss": self.test_loss,
+            "test_accuracy": self.test_accuracy,
             "summary": self.summary(),
             "settings": self.settings(),
             "timing": self.timing,
             "kind": self.kind,
-            "sizes": [list(s) for s in self.sizes],
+            "sizes": self.sizes,
+            "architecture": self.architecture,
             "config": self.config,
         }
         with open(path, "w") as f:
@@ -301,8 +379,10 @@ class SweepResult:
     def plot(self, path: str | os.PathLike[str]) -> None:
         """Draw the learning curves: mean across seeds, with a 95% confidence band.
 
-        One column per grid point; a row for the loss (log scale) and, for
-        classification, a row for the accuracy. Diverged runs are left out.
+        One column per grid point (architectures included); a row for the loss (log
+        scale) and, for classification, a row for the accuracy. With held-out data, the
+        test curves are the dashed lines (means) in the colour of their activation.
+        Diverged runs are left out.
 
         Args:
           path: the image file to write (format from the extension, e.g. ``.png``).
@@ -329,25 +409,36 @@ class SweepResult:
             for i, m in enumerate(metrics):
                 ax = axes[i, j]
                 data = np.asarray(getattr(self, m), dtype=np.float64)
+                test = getattr(self, f"test_{m}")
                 for a, name in enumerate(self.activations):
-                    self._band(ax, data[(a, *idx)][~self.diverged[(a, *idx)]], name)
+                    ok = ~self.diverged[(a, *idx)]
+                    line = self._band(ax, data[(a, *idx)][ok], name)
+                    if test is not None and line is not None:
+                        ax.plot(
+                            self.steps,
+                            np.asarray(test[(a, *idx)][ok], np.float64).mean(axis=0),
+                            ls="--",
+                            lw=1.1,
+                            color=line.get_color(),
+                            label=f"{name} (test)",
+                        )
                 shown = data[~self.diverged][..., :]
                 if m == "loss" and shown.size and np.all(shown[np.isfinite(shown)] > 0):
                     ax.set_yscale("log")
                 ax.set_xlabel("step")
                 ax.set_ylabel(m)
-                label = ", ".join(f"{k}={v:g}" for k, v in point.items())
+                label = ", ".join(f"{k}={_label(v)}" for k, v in point.items())
                 ax.set_title(label or f"{m} (mean, 95% CI; {self.seeds.size} seeds)", fontsize=9)
                 ax.grid(alpha=0.3)
         if axes[0, 0].get_legend_handles_labels()[0]:  # not when every run diverged
             axes[0, 0].legend(fontsize=8)
         fig.savefig(path, dpi=110)
 
-    def _band(self, ax: Any, v: np.ndarray, name: str) -> None:
+    def _band(self, ax: Any, v: np.ndarray, name: str) -> Any:
         """One activation's mean curve over the seeds ``v`` ``(n, T)``, with its 95% CI."""
         n = v.shape[0]
         if n == 0:
-            return
+            return None
         mean = v.mean(axis=0)
         half = (
             _stats.t_quantile(0.975, n - 1) * v.std(axis=0, ddof=1) / math.sqrt(n)
@@ -356,6 +447,7 @@ class SweepResult:
         )
         (line,) = ax.plot(self.steps, mean, label=name, lw=1.3)
         ax.fill_between(self.steps, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+        return line
 
     def replay(self, activation: str, seed: int, **point: float) -> _train.FitResult:
         """Train one run of this sweep again, alone, with its parameters and diagnostics.
@@ -369,7 +461,9 @@ class SweepResult:
         Args:
           activation: one of :attr:`activations`.
           seed: one of :attr:`seeds`.
-          **point: one value per grid axis, e.g. ``learning_rate=1e-2``.
+          **point: one value per grid axis, e.g. ``learning_rate=1e-2``; over
+            architectures also the architecture's, e.g. ``hidden=(32, 32)`` or
+            ``depth=4``.
 
         Returns:
           A :class:`~jaxact.FitResult`.
@@ -392,13 +486,21 @@ class SweepResult:
         a = _validate.choice("activation", activation, self.activations)
         if int(seed) not in self.seeds.tolist():
             raise ValueError(f"`seed`: expected one of {self.seeds.tolist()}, got {seed!r}")
-        if sorted(point) != sorted(self.grid):
+        axes = self._axes()
+        if sorted(point) != sorted(axes):
             raise ValueError(
-                f"`point`: expected a value for each grid axis {list(self.grid)}, got "
-                f"{sorted(point)}"
+                f"`point`: expected a value for each grid axis {list(axes)}, got {sorted(point)}"
             )
+        settings = dict(self.fit_settings)
         hp = {}
         for k, v in point.items():
+            if self.architecture is not None and k == self.architecture["dim"]:
+                coords = self.architecture["coords"]
+                want = tuple(v) if isinstance(v, (tuple, list)) else v
+                if want not in coords:
+                    raise ValueError(f"`{k}`: expected one of {coords}, got {v!r}")
+                settings["sizes"] = self.architecture["sizes"][coords.index(want)]
+                continue
             if float(v) not in self.grid[k].tolist():
                 raise ValueError(f"`{k}`: expected one of {self.grid[k].tolist()}, got {v!r}")
             hp[k] = float(v)
@@ -407,5 +509,5 @@ class SweepResult:
             activation=a,
             hyperparams=hp or None,
             diagnostics=_acts.get(a).kind == "elementwise",
-            **self.fit_settings,
+            **settings,
         )

@@ -1,16 +1,21 @@
-r"""Sweeps: train activations x hyperparameters x seeds, the same bits on any layout.
+r"""Sweeps: train activations x architectures x hyperparameters x seeds, the same bits.
 
-:func:`sweep` trains one MLP per (activation, grid point, seed) on the same data and
-returns a :class:`~jaxact.SweepResult`: loss and accuracy as arrays with dims
-``(activation, *grid axes, seed, log step)``, divergence flags, summaries across seeds
-with 95% confidence intervals, CSV / JSON / plot export, and :meth:`~jaxact.SweepResult.
-replay` of any one run.
+:func:`sweep` trains one MLP per (activation, architecture, grid point, seed) on the
+same data and returns a :class:`~jaxact.SweepResult`: loss and accuracy (and held-out
+loss and accuracy) as arrays with dims ``(activation, *grid axes, seed, log step)``,
+divergence flags, summaries across seeds with 95% confidence intervals, CSV / JSON /
+plot export, and :meth:`~jaxact.SweepResult.replay` of any one run.
 
 The work is laid out by the engine (:mod:`jaxact.engine`): the runs of each activation
-are trained in blocks of a fixed number of runs per device, by one compiled program per
-activation and chunk length, the run axis spread over a mesh of devices. :func:`sweep`
+and architecture are trained in blocks of a fixed number of runs per device, by one
+compiled program per (activation, architecture) and chunk length, the run axis spread
+over a mesh of devices. :func:`sweep`
 only arranges the runs, checkpoints and reports.
 
+* **Architectures and held-out data.** ``grid={"hidden": [...]}`` or ``depth`` /
+  ``width`` lists sweep the hidden layers: every (activation, architecture) is trained
+  by programs of its own, on an axis of the result right after ``"activation"``.
+  ``test=`` held-out data are evaluated inside the chunk at the logged steps.
 * **Same run, same bits.** A run's key is ``jax.random.key(seed)`` and nothing else,
   its steps are those of :func:`~jaxact.make_chunk`, and every device runs the same
   per-device program: on one backend, an (activation, grid point, seed) run gives the
@@ -286,6 +291,91 @@ def _check_grid(grid: Any, hp_names: Sequence[str] | None) -> dict[str, np.ndarr
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class _Archs:
+    """The architectures of a sweep: one, or an axis of them.
+
+    ``dim`` is the axis name (``"hidden"``, ``"depth"`` or ``"width"``) or ``None`` for
+    one architecture (``hidden`` or ``sizes``); ``coords`` its coordinates; ``hidden``
+    the hidden widths of each.
+    """
+
+    dim: str | None
+    coords: list[Any]
+    hidden: list[tuple[int, ...]]
+
+
+def _check_widths(arg: str, v: Any) -> tuple[int, ...]:
+    if isinstance(v, (str, bytes, Mapping)) or not isinstance(v, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"`{arg}`: expected hidden widths (a tuple of positive ints, e.g. (32, 32)), got "
+            f"{type(v).__name__} {v!r}"
+        )
+    return tuple(_validate.positive_int(f"{arg}[{i}]", w) for i, w in enumerate(v))
+
+
+def _int_or_ints(arg: str, v: Any, lo: int) -> tuple[list[int], bool]:
+    """An int (``[v], False``) or a list of distinct ints (``list, True``), each ≥ ``lo``."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        vals, many = [int(v)], False
+    elif isinstance(v, (Sequence, np.ndarray)) and not isinstance(v, (str, bytes)):
+        bad = [u for u in v if isinstance(u, bool) or not isinstance(u, numbers.Integral)]
+        if bad:
+            raise TypeError(f"`{arg}`: expected ints, got {type(bad[0]).__name__} {bad[0]!r}")
+        vals, many = [int(u) for u in v], True
+        if not vals:
+            raise ValueError(f"`{arg}`: expected at least one value, got an empty list")
+        if len(set(vals)) != len(vals):
+            raise ValueError(f"`{arg}`: each value once, got {vals}")
+    else:
+        raise TypeError(f"`{arg}`: expected an int or a list of ints, got {type(v).__name__} {v!r}")
+    if min(vals) < lo:
+        raise ValueError(f"`{arg}`: expected ints >= {lo}, got {vals}")
+    return vals, many
+
+
+def _check_archs(hidden: Any, depth: Any, width: Any, grid: Any, sizes: Any) -> _Archs:
+    """The architectures from ``hidden``, ``depth`` / ``width`` or ``grid["hidden"]``."""
+    given = [n for n, v in (("hidden", hidden), ("sizes", sizes)) if v is not None]
+    if isinstance(grid, Mapping) and "hidden" in grid:
+        clash = given + [n for n, v in (("depth", depth), ("width", width)) if v is not None]
+        if clash:
+            raise ValueError(
+                f"`grid['hidden']`: sweeps the hidden layers, so `{clash[0]}` must be left out"
+            )
+        values = grid["hidden"]
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+            raise TypeError(
+                f"`grid['hidden']`: expected a list of hidden widths, e.g. [(32,), (32, 32)], "
+                f"got {type(values).__name__} {values!r}"
+            )
+        hid = [_check_widths(f"grid['hidden'][{i}]", h) for i, h in enumerate(values)]
+        if not hid:
+            raise ValueError("`grid['hidden']`: expected at least one architecture, got none")
+        if len(set(hid)) != len(hid):
+            raise ValueError(f"`grid['hidden']`: each architecture once, got {hid}")
+        return _Archs("hidden", hid, hid)
+    if depth is None and width is None:
+        return _Archs(None, [None], [(6, 6) if hidden is None else hidden])
+    if given:
+        raise ValueError(
+            f"`depth` / `width`: they give the hidden layers, so `{given[0]}` must be left out"
+        )
+    depths, many_d = _int_or_ints("depth", 2 if depth is None else depth, 0)
+    widths, many_w = _int_or_ints("width", 6 if width is None else width, 1)
+    hid = [(w,) * d for d in depths for w in widths]
+    if len(set(hid)) != len(hid):
+        raise ValueError(
+            f"`depth` / `width`: each architecture once, got {hid} (depth 0 has no width)"
+        )
+    if many_d and many_w:
+        return _Archs("hidden", hid, hid)
+    if many_d or many_w:
+        dim = "depth" if many_d else "width"
+        return _Archs(dim, depths if many_d else widths, hid)
+    return _Archs(None, [None], hid)
+
+
 def _check_bool(arg: str, v: Any) -> bool:
     if not isinstance(v, (bool, np.bool_)):
         raise TypeError(f"`{arg}`: expected True or False, got {type(v).__name__} {v!r}")
@@ -503,12 +593,18 @@ class _State:
     loss: np.ndarray  # (A, n_real, T)
     accuracy: np.ndarray  # (A, n_real, T)
     finite: np.ndarray  # (A, n_real)
+    test_loss: np.ndarray | None  # (A, n_real, T), with held-out data
+    test_accuracy: np.ndarray | None
     carries: dict[str, dict[int, Any]]  # activation -> block -> carry (this process's)
     shapes: dict[str, Any]  # activation -> the carry of a block, as shapes
 
 
 def _fresh(
-    plan: _Plan, progs: Mapping[tuple[str, Any], _engine.Programs], dt: Any, shapes: Any
+    plan: _Plan,
+    progs: Mapping[tuple[str, Any], _engine.Programs],
+    dt: Any,
+    shapes: Any,
+    test: bool,
 ) -> _State:
     carries = {}
     for a in plan.names:
@@ -525,6 +621,8 @@ def _fresh(
         loss=np.full(shape, np.nan, dt),
         accuracy=np.full(shape, np.nan, dt),
         finite=np.ones(shape[:2], bool),
+        test_loss=np.full(shape, np.nan, dt) if test else None,
+        test_accuracy=np.full(shape, np.nan, dt) if test else None,
         carries=carries,
         shapes=dict(shapes),
     )
@@ -544,6 +642,8 @@ def _restored(plan: _Plan, saved: Mapping[str, np.ndarray], carry: Mapping[str, 
         loss=saved["loss"],
         accuracy=saved["accuracy"],
         finite=saved["finite"],
+        test_loss=saved.get("test_loss"),
+        test_accuracy=saved.get("test_accuracy"),
         carries=carries,
         shapes=dict(carry),
     )
@@ -559,6 +659,9 @@ def _saved_arrays(plan: _Plan, state: _State, config_text: str, digest: str) -> 
         "accuracy": state.accuracy,
         "finite": state.finite,
     }
+    if state.test_loss is not None:
+        arrays["test_loss"] = state.test_loss
+        arrays["test_accuracy"] = state.test_accuracy
     for a, blocks in state.carries.items():
         for j in range(len(jax.tree.leaves(state.shapes[a]))):
             per_block = {b: np.asarray(jax.tree.leaves(c)[j]) for b, c in blocks.items()}
@@ -617,16 +720,19 @@ def _collect(
     i0, count = first_step // plan.log_every, -(-n // plan.log_every)
     last = first_step + n == plan.steps
     host = jax.device_get(out)  # every block's metrics in one transfer
+    logs = {"loss": state.loss, "accuracy": state.accuracy}
+    if state.test_loss is not None:
+        logs.update(test_loss=state.test_loss, test_accuracy=state.test_accuracy)
     for g, a in enumerate(plan.names):
         hist = {
             k: plan.gather(a, {b: np.asarray(h[k]) for b, h in host[a].items()})
-            for k in ("loss", "accuracy", "finite")
+            for k in (*logs, "finite")
         }
-        state.loss[g, :, i0 : i0 + count] = hist["loss"][:, :count]
-        state.accuracy[g, :, i0 : i0 + count] = hist["accuracy"][:, :count]
+        for k, arr in logs.items():
+            arr[g, :, i0 : i0 + count] = hist[k][:, :count]
+            if last:
+                arr[g, :, -1] = hist[k][:, -1]
         if last:
-            state.loss[g, :, -1] = hist["loss"][:, -1]
-            state.accuracy[g, :, -1] = hist["accuracy"][:, -1]
             state.finite[g] = hist["finite"][:, -1]
     state.done = first_step + n
     if save is not None:
@@ -670,9 +776,12 @@ def sweep(
     steps: int,
     optimizer: str | optax.GradientTransformation = "adam",
     learning_rate: float = 1e-2,
-    hidden: Sequence[int] = (6, 6),
+    hidden: Sequence[int] | None = None,
+    depth: int | Sequence[int] | None = None,
+    width: int | Sequence[int] | None = None,
     sizes: Sequence[int] | Sequence[tuple[int, int]] | None = None,
-    grid: Mapping[str, Sequence[float]] | None = None,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    test: Any = None,
     loss: str | None = None,
     init: str | Callable[..., Array] | None = None,
     log_every: int = 10,
@@ -685,7 +794,7 @@ def sweep(
     block: int | None = None,
     precision: str = "highest",
 ) -> SweepResult:
-    r"""Train every (activation, grid point, seed) combination; the same bits on any layout.
+    r"""Train every (activation, architecture, grid point, seed); the same bits on any layout.
 
     Run :math:`r = (a, g, s)` trains the MLP of :func:`~jaxact.fit` with hidden
     activation :math:`a`, optimizer hyperparameters :math:`g` and initial parameters
@@ -708,14 +817,35 @@ def sweep(
         ``"sgd"``, ...) with ``learning_rate``, or an optax ``GradientTransformation``.
         Default ``"adam"``.
       learning_rate: the learning rate of a named optimizer. Default 1e-2.
-      hidden: hidden widths, used when ``sizes`` is ``None``. Default ``(6, 6)``.
+      hidden: hidden widths, used when ``sizes`` is ``None``. Default ``None``: ``(6,
+        6)``.
+      depth: the number of hidden layers, an int or a list of ints ≥ 0 (a list sweeps
+        them: an axis ``"depth"``). With ``width``, the hidden layers are ``(width,) *
+        depth``; it replaces ``hidden`` and ``sizes`` (giving both is an error). Default
+        ``None``: 2 when ``width`` is given.
+      width: the width of every hidden layer, an int or a list of ints ≥ 1 (a list
+        sweeps them: an axis ``"width"``; lists of both ``depth`` and ``width`` sweep
+        their product on one axis ``"hidden"``, depth-major). Default ``None``: 6 when
+        ``depth`` is given.
       sizes: layer widths ``(d, ..., k)``. Default ``None``: ``(d, *hidden, out)``.
-      grid: optimizer hyperparameters to sweep, name -> list of floats, e.g.
+      grid: what to sweep besides activations and seeds, name -> list of values.
+        ``"hidden"`` sweeps architectures: a list of hidden widths, e.g. ``{"hidden":
+        [(32,), (32,) * 4, (32,) * 8]}`` (an axis ``"hidden"`` right after
+        ``"activation"``, whatever its place in ``grid``; not with ``hidden``,
+        ``sizes``, ``depth`` or ``width``); every architecture is its own program,
+        and a run's numbers are those of a sweep of its architecture alone. Every
+        other name is an optimizer hyperparameter with a list of floats, e.g.
         ``{"learning_rate": [1e-3, 1e-2, 1e-1]}``; several names sweep their product.
         A named optimizer sweeps ``"learning_rate"``; an optimizer built with
         :func:`optax.inject_hyperparams` (``optax.inject_hyperparams(optax.adam)(
         learning_rate=1e-2)``) sweeps any of its numeric hyperparameters (``"b1"``,
         ``"eps"``, ...). Default ``None``: no grid axes.
+      test: held-out data in the forms of ``data`` (e.g. from
+        :func:`~jaxact.split_task`), with the training data's width, kind and classes
+        (:func:`~jaxact.prepare_test`). At every logged step each run's loss and
+        accuracy on it are computed on the device with the parameters of that step:
+        ``SweepResult.test_loss`` and ``test_accuracy``. It does not change the
+        training numbers. Default ``None``.
       loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default: the task's kind, or
         inferred from ``y``.
       init: initializer name or callable. Default: each activation's
@@ -746,10 +876,13 @@ def sweep(
 
     Raises:
       ValueError: an empty or repeated activation, an unknown name (closest names
-        suggested), ``seeds`` / ``steps`` / ``log_every`` < 1, more steps or logged
-        values than can be kept, repeated or negative seeds, an unknown or empty grid
-        axis, a checkpoint of another sweep or a path that cannot be written, and every
-        data error of :func:`~jaxact.prepare_data` — all before anything compiles.
+        suggested), an architecture given twice (``hidden`` or ``sizes`` with ``depth``
+        / ``width`` or ``grid["hidden"]``), a repeated architecture, held-out data that
+        do not match the training data, ``seeds`` / ``steps`` / ``log_every`` < 1,
+        more steps or logged values than can be kept, repeated or negative seeds, an
+        unknown or empty grid axis, a checkpoint of another sweep or a path that cannot
+        be written, and every data error of :func:`~jaxact.prepare_data` — all before
+        anything compiles.
       TypeError: arguments of the wrong type (e.g. grid values that are not numbers).
 
     Examples:
@@ -761,6 +894,14 @@ def sweep(
       >>> bool(res.diverged.any())
       False
 
+      Over architectures, with held-out data:
+
+      >>> train, test = ja.split_task(ja.load_task("iris"), test_fraction=0.2, seed=0)
+      >>> res = ja.sweep(train, activations=["tanh"], seeds=2, steps=20, depth=[1, 3],
+      ...                width=8, test=test, log_every=10, progress=False)
+      >>> res.dims, res.coords["depth"], res.test_accuracy.shape
+      (('activation', 'depth', 'seed', 'step'), [1, 3], (1, 2, 2, 3))
+
     References:
       C. Lu et al., "Discovered Policy Optimisation" (purejaxrl: a vmapped, scanned,
       jitted training loop), NeurIPS 2022. JAX, "Distributed arrays and automatic
@@ -769,9 +910,9 @@ def sweep(
     t_begin = time.perf_counter()
     timing = {"trace": 0.0, "compile": 0.0, "run": 0.0, "checkpoint": 0.0}
     s = _settings(
-        data, activations, seeds, steps, optimizer, learning_rate, hidden, sizes, grid, loss,
-        init, log_every, devices, checkpoint, progress, keep_params, dtype, chunk_steps, block,
-        precision,
+        data, activations, seeds, steps, optimizer, learning_rate, hidden, depth, width, sizes,
+        grid, test, loss, init, log_every, devices, checkpoint, progress, keep_params, dtype,
+        chunk_steps, block, precision,
     )  # fmt: skip
     plan, config = s.plan, s.config
     config_text, digest = _ckpt.fingerprint(config, s.x, s.y)
@@ -794,12 +935,14 @@ def sweep(
         _ckpt.check_leaves(s.checkpoint, saved, _real_leaves(plan, carry))
         state = _restored(plan, saved, carry)
     else:
-        state = _fresh(plan, progs, s.dtype, carry)
+        state = _fresh(plan, progs, s.dtype, carry, bool(s.test))
     save = None if s.checkpoint is None else _saver(s, plan, config_text, digest, timing)
     bar = _bar(plan, state.done) if s.progress and s.is_main else None
     try:
         if not finished:
-            xy = {d: (_engine.put(s.x, d), _engine.put(s.y, d)) for d in plan.local_devices}
+            xy = {
+                d: tuple(_engine.put(v, d) for v in (s.x, s.y, *s.test)) for d in plan.local_devices
+            }
             _train_chunks(plan, state, progs, xy, save, bar)
         params = _final_params(plan, state) if s.keep_params else None
     finally:
@@ -873,8 +1016,11 @@ class _Settings:
 
     x: np.ndarray
     y: np.ndarray
+    test: tuple[np.ndarray, ...]  # () or (x_test, y_test)
     kind: str
-    specs: list[tuple[int, int]]
+    archs: _Archs
+    specs: dict[str, list[tuple[int, int]]]  # group -> layer specs
+    activation: dict[str, str]  # group -> activation
     tx: optax.GradientTransformation
     opt_key: _train.OptimizerKey
     init: Any
@@ -909,8 +1055,11 @@ def _settings(
     optimizer: Any,
     learning_rate: Any,
     hidden: Any,
+    depth: Any,
+    width: Any,
     sizes: Any,
     grid: Any,
+    test: Any,
     loss: Any,
     init: Any,
     log_every: Any,
@@ -942,13 +1091,28 @@ def _settings(
     )
     if init is not None:
         _init.initializer(init)
-    x, y, kind, specs = _train.prepare_data(data, sizes=sizes, hidden=hidden, loss=loss, dtype=dt)
+    archs = _check_archs(hidden, depth, width, grid, sizes)
+    x, y, kind, specs = _train.prepare_data(
+        data, sizes=sizes, hidden=archs.hidden[0], loss=loss, dtype=dt
+    )
+    arch_specs = [specs] + [
+        _mlp.layer_specs((x.shape[1], *h, specs[-1][1])) for h in archs.hidden[1:]
+    ]
+    held_out = (
+        () if test is None else _train.prepare_test(test, x=x, kind=kind, sizes=specs, dtype=dt)
+    )
     params = jax.eval_shape(
         lambda k: _mlp.init_mlp(k, specs, activation=recs[0], init=init, dtype=dt),
         jax.random.key(0),
     )
-    tx, opt_key, fixed, hp_dtypes, grid_np = _optimizer(optimizer, learning_rate, grid, params)
-    names = [r.name for r in recs]
+    hp_grid = None if grid is None or not isinstance(grid, Mapping) else dict(grid)
+    if hp_grid is not None:
+        hp_grid.pop("hidden", None)
+    elif grid is not None:
+        _check_grid(grid, None)  # the type error
+    tx, opt_key, fixed, hp_dtypes, grid_np = _optimizer(optimizer, learning_rate, hp_grid, params)
+    groups = {_group(r.name, archs, i): (r.name, i) for r in recs for i in range(len(archs.hidden))}
+    names = list(groups)
     plan = _plan(
         names, seed_list, grid_np, fixed, hp_dtypes, steps, log_every, chunk_steps, block, devs
     )
@@ -963,7 +1127,13 @@ def _settings(
         "optimizer": _describe_optimizer(
             opt_key, {k: v for k, v in fixed.items() if k not in grid_np}
         ),
-        "sizes": [list(s) for s in specs],
+        "sizes": [list(s) for s in specs]
+        if archs.dim is None
+        else [[list(s) for s in sp] for sp in arch_specs],
+        "architecture": None
+        if archs.dim is None
+        else {"dim": archs.dim, "coords": archs.coords, "hidden": archs.hidden},
+        "test": None if not held_out else _ckpt.fingerprint({}, *held_out)[1],
         "kind": kind,
         "init": init_name,
         "dtype": str(dt),
@@ -974,13 +1144,16 @@ def _settings(
     fit_settings = dict(
         data=(x, y), sizes=specs, optimizer=optimizer, learning_rate=learning_rate,
         steps=steps, loss=kind, init=init, log_every=log_every, dtype=dt, precision=precision,
-        block=block,
+        block=block, test=held_out or None,
     )  # fmt: skip
     return _Settings(
         x=x,
         y=y,
+        test=held_out,
         kind=kind,
-        specs=specs,
+        archs=archs,
+        specs={g: arch_specs[i] for g, (_, i) in groups.items()},
+        activation={g: a for g, (a, _) in groups.items()},
         tx=tx,
         opt_key=opt_key,
         init=init,
@@ -997,10 +1170,17 @@ def _settings(
     )
 
 
-def _program_key(s: _Settings, activation: str, device: Any) -> _engine.ProgramKey:
+def _group(activation: str, archs: _Archs, i: int) -> str:
+    """The name of the runs of one activation and architecture (one program each)."""
+    if archs.dim is None:
+        return activation
+    return f"{activation}@{'-'.join(map(str, archs.hidden[i]))}"
+
+
+def _program_key(s: _Settings, group: str, device: Any) -> _engine.ProgramKey:
     return _engine.ProgramKey(
-        activation=activation,
-        specs=tuple(tuple(v) for v in s.specs),
+        activation=s.activation[group],
+        specs=tuple(tuple(v) for v in s.specs[group]),
         kind=s.kind,
         optimizer=s.opt_key,
         init=s.init,
@@ -1012,27 +1192,38 @@ def _program_key(s: _Settings, activation: str, device: Any) -> _engine.ProgramK
         device=device,
         x=(s.x.shape, str(s.x.dtype)),
         y=(s.y.shape, str(s.y.dtype)),
+        test=tuple((a.shape, str(a.dtype)) for a in s.test) or None,
     )
 
 
 def _result(
     s: _Settings, plan: _Plan, state: _State, params: Any, timing: dict[str, float]
 ) -> SweepResult:
-    n_act, t = len(plan.names), plan.logged.size
+    acts = list(dict.fromkeys(s.activation.values()))
+    archs, n_arch = s.archs, len(s.archs.hidden)
+    lead = (len(acts), *((n_arch,) if archs.dim else ()), *plan.shape, plan.seeds.size)
+    t = plan.logged.size
     diverged = flag_diverged(state.loss, state.finite)
     lr = s.config["optimizer"].get("learning_rate")
+    sizes = [s.specs[_group(acts[0], archs, i)] for i in range(n_arch)]
+    if params is not None and archs.dim is not None:
+        params = {a: [params[_group(a, archs, i)] for i in range(n_arch)] for a in acts}
+
+    def metric(v: np.ndarray | None) -> np.ndarray | None:
+        return None if v is None else v.reshape(*lead, t)
+
     return SweepResult(
-        activations=plan.names,
+        activations=acts,
         grid=plan.grid,
         seeds=plan.seeds,
         steps=plan.logged,
-        loss=state.loss.reshape(n_act, *plan.shape, plan.seeds.size, t),
-        accuracy=state.accuracy.reshape(n_act, *plan.shape, plan.seeds.size, t),
-        diverged=diverged.reshape(n_act, *plan.shape, plan.seeds.size),
+        loss=metric(state.loss),
+        accuracy=metric(state.accuracy),
+        diverged=diverged.reshape(lead),
         params=params,
         timing=timing,
         kind=s.kind,
-        sizes=list(s.specs),
+        sizes=list(sizes[0]) if archs.dim is None else [list(v) for v in sizes],
         config={
             **{k: v for k, v in s.config.items() if k not in ("activations", "seeds", "grid")},
             "learning_rate": lr,
@@ -1041,4 +1232,14 @@ def _result(
             "chunk_steps": plan.chunks[0],
         },
         fit_settings=s.fit_settings,
+        test_loss=metric(state.test_loss),
+        test_accuracy=metric(state.test_accuracy),
+        architecture=None
+        if archs.dim is None
+        else {
+            "dim": archs.dim,
+            "coords": list(archs.coords),
+            "hidden": list(archs.hidden),
+            "sizes": [list(v) for v in sizes],
+        },
     )

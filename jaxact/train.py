@@ -86,6 +86,7 @@ __all__ = [
     "make_train_step",
     "optimizer_key",
     "prepare_data",
+    "prepare_test",
     "resolve_optimizer",
 ]
 
@@ -520,7 +521,7 @@ class Chunk(NamedTuple):
 
     Attributes:
       start: ``start(key, hyperparams=None) -> carry``, ``carry = (params, opt_state)``.
-      advance: ``advance(carry, (x, y), n_steps) -> (carry, history)``.
+      advance: ``advance(carry, (x, y), n_steps, test=None) -> (carry, history)``.
     """
 
     start: Callable[..., tuple[Any, Any]]
@@ -549,7 +550,7 @@ def make_chunk(
     data and the carry are arguments::
 
         carry = start(key, hyperparams=None)
-        carry, history = advance(carry, (x, y), n_steps)
+        carry, history = advance(carry, (x, y), n_steps, test=None)
 
     ``start`` makes ``params = init_mlp(key, sizes, activation=activation, init=init,
     dtype=dtype)`` (exactly that key) and ``opt_state = optimizer.init(params)``; a
@@ -564,6 +565,9 @@ def make_chunk(
     multiples of ``log_every`` steps logs what one ``advance`` over all the steps
     logs), and applies ``optimizer.update``. Every step runs the same program, whatever
     it records. After the last step it records the metrics of the parameters reached.
+    With ``test=(x_test, y_test)`` (held-out data prepared like ``(x, y)``), the same
+    logged steps also record the loss and accuracy of those parameters on the held-out
+    data; they do not touch the training computation.
     Every matmul is traced under ``jax.default_matmul_precision(precision)``.
 
     Args:
@@ -584,9 +588,9 @@ def make_chunk(
       A :class:`Chunk`. ``advance``'s ``history`` is a dict of arrays with leading axis
       ``T = ceil(n_steps / log_every) + 1``: ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)``
       (NaN for regression), ``"finite"`` ``(T,)`` bool (the loss is finite, and at the
-      last entry every parameter too); with
-      ``diagnostics``, ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)`` and
-      ``"saturated"`` ``(T, L-1)``.
+      last entry every parameter too); with ``test``, ``"test_loss"`` ``(T,)`` and
+      ``"test_accuracy"`` ``(T,)``; with ``diagnostics``, ``"grad_norm"`` ``(T, L)``,
+      ``"dead"`` ``(T, L-1)`` and ``"saturated"`` ``(T, L-1)``.
 
     Raises:
       ValueError / TypeError: bad sizes, names or settings.
@@ -627,15 +631,20 @@ def make_chunk(
         return params, opt_state
 
     def advance(
-        carry: tuple[Any, Any], data: tuple[ArrayLike, ArrayLike], n_steps: int
+        carry: tuple[Any, Any],
+        data: tuple[ArrayLike, ArrayLike],
+        n_steps: int,
+        test: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> tuple[tuple[Any, Any], dict[str, Array]]:
         n = _validate.positive_int("n_steps", n_steps)
         check_run_size(n, log_every)
-        x, y = data
-        x = jnp.asarray(x).astype(dt)
-        y = jnp.asarray(y)
-        if kind == "regression":
-            y = y.astype(dt)
+
+        def cast(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+            y = jnp.asarray(y)
+            return jnp.asarray(x).astype(dt), y.astype(dt) if kind == "regression" else y
+
+        x, y = cast(*data)
+        xt, yt = (None, None) if test is None else cast(*test)
 
         def objective(p: Any) -> tuple[Array, Array]:
             logits = _mlp.mlp_apply(p, x, activation=activation)
@@ -657,6 +666,13 @@ def make_chunk(
 
         n_log = -(-n // log_every) + 1
 
+        def held_out(params: Any) -> dict[str, Array]:
+            logits = _mlp.mlp_apply(params, xt, activation=activation)
+            return {
+                "test_loss": loss_of_logits(logits, yt),
+                "test_accuracy": _losses.accuracy(logits, yt, kind),
+            }
+
         def evaluate(params: Any) -> tuple[dict[str, Array], Any]:
             (loss, logits), grads = grad_fn(params)
             return measure(params, loss, logits, grads), grads
@@ -667,16 +683,30 @@ def make_chunk(
             # Record every log_every-th evaluation with selects, not a lax.cond: every
             # step runs one program (on CPU a branch costs as much as what it skips).
             i, keep = k // log_every, k % log_every == 0
+            if xt is not None:
+                # The held-out forward pass is a whole pass over other data: a branch
+                # skips it between logged steps.
+                m.update(
+                    held_out(params)
+                    if log_every == 1
+                    else jax.lax.cond(keep, held_out, lambda p: jax.tree.map(
+                        lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(held_out, p)
+                    ), params)
+                )  # fmt: skip
             hist = {a: h.at[i].set(jnp.where(keep, m[a], h[i])) for a, h in hist.items()}
             updates, opt_state = _opt_update(optimizer, grads, opt_state, params)
             return ((optax.apply_updates(params, updates), opt_state), k + 1, hist), None
 
         with jax.default_matmul_precision(precision):
-            shapes = jax.eval_shape(lambda p: evaluate(p)[0], carry[0])
+            shapes = jax.eval_shape(
+                lambda p: {**evaluate(p)[0], **(held_out(p) if xt is not None else {})}, carry[0]
+            )
             hist0 = {a: jnp.zeros((n_log, *s.shape), s.dtype) for a, s in shapes.items()}
             state = (carry, jnp.zeros((), jnp.int32), hist0)
             (carry, _, hist), _ = jax.lax.scan(step, state, None, length=n)
             last, _ = evaluate(carry[0])
+            if xt is not None:
+                last.update(held_out(carry[0]))
             leaves = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(carry[0])]
             last["finite"] = last["finite"] & jnp.all(jnp.stack(leaves))
         hist = {a: h.at[n_log - 1].set(last[a]) for a, h in hist.items()}
@@ -944,6 +974,77 @@ def prepare_data(
     return np.asarray(xa).astype(dtype), ya, kind, specs
 
 
+def prepare_test(
+    test: Any,
+    *,
+    x: np.ndarray,
+    kind: str,
+    sizes: Sequence[int] | Sequence[tuple[int, int]],
+    dtype: Any = jnp.float32,
+    arg: str = "test",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check held-out data against the training data; return it as :func:`prepare_data` does.
+
+    The held-out set takes the forms of ``data`` (a :class:`~jaxact.Task` or an ``(x,
+    y)`` pair) and must match the training data: the same number of features, the same
+    task kind, the same classes (a task's ``n_classes``; labels in the network's
+    range).
+
+    Args:
+      test: the held-out data.
+      x: ``(n, d)`` the prepared training features (for the width).
+      kind: the training loss kind.
+      sizes: the layer specs of the network.
+      dtype: floating dtype. Default float32.
+      arg: the argument's name in error messages. Default ``"test"``.
+
+    Returns:
+      ``(x_test, y_test)``, NumPy arrays as from :func:`prepare_data`.
+
+    Raises:
+      ValueError / TypeError: any error of :func:`prepare_data`, a width, kind or class
+        count that differs from the training data (the message names ``arg``).
+
+    Examples:
+      >>> import jaxact as ja
+      >>> train, test = ja.split_task(ja.load_task("iris"), test_fraction=0.2, seed=0)
+      >>> x, y, kind, specs = ja.prepare_data(train)
+      >>> xt, yt = ja.prepare_test(test, x=x, kind=kind, sizes=specs)
+      >>> xt.shape, yt.dtype
+      ((30, 4), dtype('int32'))
+    """
+    specs = _mlp.layer_specs(sizes)
+    if _is_task(test):
+        if test.kind != kind:
+            raise ValueError(
+                f"`{arg}`: expected a {kind!r} task like the training data, got a "
+                f"{test.kind!r} task"
+            )
+        n_classes = getattr(test, "n_classes", None)
+        if kind == "softmax" and n_classes is not None and n_classes != specs[-1][1]:
+            raise ValueError(
+                f"`{arg}`: expected {specs[-1][1]} classes like the training data, got a task "
+                f"with {n_classes}"
+            )
+        tx_ = np.asarray(test.x)
+    elif isinstance(test, (tuple, list)) and len(test) == 2:
+        tx_ = np.asarray(test[0])
+    else:
+        raise TypeError(
+            f"`{arg}`: expected a Task or an (x, y) pair like `data`, got {type(test).__name__}"
+        )
+    if tx_.ndim == 2 and tx_.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"`{arg}`: expected {x.shape[1]} features like the training data, got "
+            f"{tx_.shape[1]} (shape {tx_.shape})"
+        )
+    try:
+        xt, yt, _, _ = prepare_data(test, sizes=specs, loss=kind, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"`{arg}`: {e}") from None
+    return xt, yt
+
+
 # --------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------
@@ -959,7 +1060,8 @@ class FitResult:
         :func:`logged_steps`), ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)`` (NaN for
         regression), ``"finite"`` ``(T,)`` (the loss is finite; at the last entry every
         parameter too) and, with ``diagnostics=True``,
-        ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``.
+        ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``;
+        with held-out data, ``"test_loss"`` and ``"test_accuracy"`` ``(T,)``.
       sizes: the layer specs ``[(n_in, n_out), ...]``.
       kind: the loss kind.
     """
@@ -998,6 +1100,7 @@ class _FitKey:
     y: tuple[tuple[int, ...], str]
     hyperparams: tuple[tuple[str, str], ...]
     block: int
+    test: tuple[tuple[tuple[int, ...], str], ...] | None = None
 
 
 _FIT_PROGRAMS: collections.OrderedDict[_FitKey, Any] = collections.OrderedDict()
@@ -1023,8 +1126,9 @@ def _fit_programs(key: _FitKey, core: Chunk) -> tuple[Any, Any]:
             hp = {n: jnp.broadcast_to(v, (key.block,)) for n, v in hp.items()}
             return jax.vmap(core.start)(keys, hp)
 
-        def advance(carry: Any, x: Array, y: Array) -> Any:
-            out = jax.vmap(lambda c: core.advance(c, (x, y), key.steps))(carry)
+        def advance(carry: Any, x: Array, y: Array, *test: Array) -> Any:
+            held_out = tuple(test) or None
+            out = jax.vmap(lambda c: core.advance(c, (x, y), key.steps, held_out))(carry)
             return jax.tree.map(lambda v: v[0], out)
 
         platform = jax.default_backend()
@@ -1056,6 +1160,7 @@ def fit(
     hyperparams: Mapping[str, float] | None = None,
     precision: str = "highest",
     block: int = 1,
+    test: Any = None,
 ) -> FitResult:
     """Train an MLP full-batch on a data set.
 
@@ -1097,6 +1202,9 @@ def fit(
         the result is bit for bit that sweep's run (what
         :meth:`~jaxact.SweepResult.replay` does); XLA may round a batch of another size
         differently (float64 on CPU: in the last bit).
+      test: held-out data in the forms of ``data`` (:func:`prepare_test`): the history
+        adds ``"test_loss"`` and ``"test_accuracy"`` at the logged steps. Default
+        ``None``.
 
     Returns:
       A :class:`FitResult`.
@@ -1127,6 +1235,7 @@ def fit(
     else:
         _check_optimizer(optimizer)
     x, y, kind, specs = prepare_data(data, sizes=sizes, hidden=hidden, loss=loss, dtype=dtype)
+    held_out = () if test is None else prepare_test(test, x=x, kind=kind, sizes=specs, dtype=dtype)
     act_id = _activation_id(activation)
     if init is not None:
         _init.initializer(init)
@@ -1153,6 +1262,7 @@ def fit(
         y=(y.shape, str(y.dtype)),
         hyperparams=tuple((k, str(v.dtype)) for k, v in hp_arrays.items()),
         block=block,
+        test=tuple((a.shape, str(a.dtype)) for a in held_out) or None,
     )
     core = make_chunk(
         specs,
@@ -1166,7 +1276,7 @@ def fit(
         precision=precision,
     )
     start, advance = _fit_programs(fkey, core)
-    (params, _), hist = advance(start(key, hp_arrays), x, y)
+    (params, _), hist = advance(start(key, hp_arrays), x, y, *held_out)
     history = {"step": logged_steps(steps, log_every)}
     history.update({k: np.asarray(v) for k, v in hist.items()})
     return FitResult(params=params, history=history, sizes=specs, kind=kind)

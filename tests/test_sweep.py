@@ -946,3 +946,243 @@ def test_csv_tables_stack_across_sweeps(iris, tmp_path):
     assert float(final[3]["loss"]) == b.loss[0, 1, 1, -1]
     assert {r["learning_rate"] for r in tables["a", "final"]} == {"0.01"}
     assert {r["learning_rate"] for r in final} == {"0.001", "0.03"}
+
+
+# --------------------------------------------------------------------------------------
+# Architectures in the grid; held-out data
+# --------------------------------------------------------------------------------------
+
+ARCHS = [(6,), (5, 5, 5)]
+
+
+@pytest.fixture(scope="module")
+def split(iris):
+    return ja.split_task(iris, test_fraction=0.2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def archgrid(split):
+    """2 activations x 2 architectures x 2 learning rates x 2 seeds, with held-out data."""
+    train, test = split
+    return ja.sweep(
+        train,
+        grid={"learning_rate": [1e-2, 3e-2], "hidden": ARCHS},
+        test=test,
+        **BASE,
+    )
+
+
+def test_architecture_axis_labels_and_params(archgrid):
+    t = len(ja.logged_steps(STEPS, LOG))
+    assert archgrid.dims == ("activation", "hidden", "learning_rate", "seed", "step")
+    assert archgrid.coords["hidden"] == ARCHS
+    for m in ("loss", "accuracy", "test_loss", "test_accuracy"):
+        assert getattr(archgrid, m).shape == (2, 2, 2, 2, t), m
+        assert np.all(np.isfinite(getattr(archgrid, m))), m
+    assert archgrid.diverged.shape == (2, 2, 2, 2)
+    assert archgrid.sizes == [[(4, 6), (6, 3)], [(4, 5), (5, 5), (5, 5), (5, 3)]]
+    assert archgrid.architecture["dim"] == "hidden"
+    # parameters: one pytree per architecture, leaves with axes (learning rate, seed)
+    deep = archgrid.params["tanh"][1]
+    assert len(deep) == 4 and deep[1]["w"].shape == (2, 2, 5, 5)
+    assert archgrid.params["tanh"][0][0]["w"].shape == (2, 2, 4, 6)
+
+
+def test_a_run_is_the_same_in_a_sweep_of_its_architecture_alone(archgrid, split):
+    """Each architecture's runs are bit for bit those of a sweep with only that architecture
+    (as `hidden`, or as the `depth` / `width` shorthand), and replay gives them too."""
+    train, test = split
+    for i, h in enumerate(ARCHS):
+        alone = ja.sweep(train, hidden=h, grid={"learning_rate": [1e-2, 3e-2]}, test=test, **BASE)
+        assert alone.dims == ("activation", "learning_rate", "seed", "step")
+        for m in ("loss", "accuracy", "test_loss", "test_accuracy"):
+            np.testing.assert_array_equal(getattr(archgrid, m)[:, i], getattr(alone, m))
+        for got, want in zip(
+            jax.tree.leaves(archgrid.params["relu"][i]),
+            jax.tree.leaves(alone.params["relu"]),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(got, want)
+    # negative control: the two architectures are different runs
+    assert not np.allclose(archgrid.loss[:, 0], archgrid.loss[:, 1])
+    # the depth shorthand: depth 3 of width 5 is the second architecture
+    by_depth = ja.sweep(
+        train, depth=[3, 1], width=5, grid={"learning_rate": [1e-2, 3e-2]}, test=test, **BASE
+    )
+    assert by_depth.dims[:2] == ("activation", "depth") and by_depth.coords["depth"] == [3, 1]
+    np.testing.assert_array_equal(by_depth.loss[:, 0], archgrid.loss[:, 1])
+    np.testing.assert_array_equal(by_depth.test_accuracy[:, 0], archgrid.test_accuracy[:, 1])
+    # replay of one run, with its architecture and its held-out metrics
+    r = archgrid.replay("tanh", 3, hidden=(5, 5, 5), learning_rate=3e-2)
+    np.testing.assert_array_equal(r.history["loss"], archgrid.loss[1, 1, 1, 1])
+    np.testing.assert_array_equal(r.history["test_loss"], archgrid.test_loss[1, 1, 1, 1])
+    r = by_depth.replay("relu", 0, depth=1, learning_rate=1e-2)
+    np.testing.assert_array_equal(r.history["accuracy"], by_depth.accuracy[0, 1, 0, 0])
+    np.testing.assert_array_equal(r.history["test_loss"], by_depth.test_loss[0, 1, 0, 0])
+    with pytest.raises(ValueError, match="`hidden`: expected one of"):
+        archgrid.replay("tanh", 3, hidden=(7,), learning_rate=3e-2)
+    with pytest.raises(ValueError, match="`point`"):
+        archgrid.replay("tanh", 3, learning_rate=3e-2)
+
+
+def test_depth_and_width_lists_sweep_their_product(split):
+    train, _ = split
+    r = ja.sweep(train, depth=[1, 2], width=[3, 4], **{**BASE, "keep_params": False})
+    assert r.dims[:2] == ("activation", "hidden")
+    assert r.coords["hidden"] == [(3,), (4,), (3, 3), (4, 4)]
+    w = ja.sweep(train, depth=2, width=[3, 4], **{**BASE, "keep_params": False})
+    assert w.dims[:2] == ("activation", "width") and w.coords["width"] == [3, 4]
+    np.testing.assert_array_equal(w.loss, r.loss[:, 2:])
+    one = ja.sweep(train, depth=2, width=4, **{**BASE, "keep_params": False})
+    assert one.dims == ("activation", "seed", "step") and one.sizes[1] == (4, 4)
+    np.testing.assert_array_equal(one.loss, r.loss[:, 3])
+
+
+def test_architecture_grid_compiles_once(split):
+    """One program per (activation, architecture): a repeated call with other seeds or
+    learning rates compiles nothing; a new architecture compiles (positive control)."""
+    train, test = split
+    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64)
+    grid = {"hidden": [(4,), (4, 4)]}
+    ja.sweep(train, activations=["relu", "elu"], seeds=2, grid=grid, test=test, **kw)
+    with compiles() as names:
+        again = ja.sweep(
+            train, activations=["elu"], seeds=[5, 1, 2], grid=grid, test=test,
+            learning_rate=0.03, **kw,
+        )  # fmt: skip
+        ja.sweep(train, activations=["relu"], seeds=2, depth=[2, 1], width=4, test=test, **kw)
+    assert names == [], names
+    assert again.timing["compile"] == 0.0
+    with compiles() as names:
+        ja.sweep(train, activations=["relu"], seeds=2, grid={"hidden": [(4,), (7, 2)]}, **kw)
+    assert len(names) >= 1  # (7, 2) is another program
+
+
+def test_held_out_metrics(split, archgrid):
+    """Held-out metrics are those of the parameters at each logged step, and leave the
+    training numbers unchanged."""
+    train, test = split
+    plain = ja.sweep(train, grid={"learning_rate": [1e-2, 3e-2], "hidden": ARCHS}, **BASE)
+    assert plain.test_loss is None and plain.test_accuracy is None
+    np.testing.assert_array_equal(plain.loss, archgrid.loss)
+    np.testing.assert_array_equal(plain.accuracy, archgrid.accuracy)
+    # final entries: the held-out loss and accuracy of the kept final parameters
+    xt, yt = jnp.asarray(test.x, jnp.float64), jnp.asarray(test.y)
+    for a, act in enumerate(ACTS):
+        for i in range(len(ARCHS)):
+            p = jax.tree.map(lambda v: v[1, 0], archgrid.params[act][i])  # lr 3e-2, seed 0
+            logits = ja.mlp_apply(p, xt, activation=act)
+            want_loss = float(ja.loss_for("softmax")(logits, yt))
+            want_acc = float(ja.accuracy(logits, yt, "softmax"))
+            np.testing.assert_allclose(archgrid.test_loss[a, i, 1, 0, -1], want_loss, rtol=1e-10)
+            assert archgrid.test_accuracy[a, i, 1, 0, -1] == want_acc
+    # the held-out curve is not the training curve (negative control)
+    assert not np.allclose(archgrid.test_loss, archgrid.loss)
+    # fit takes the same held-out data
+    f = ja.fit(jax.random.key(3), train, hidden=(6,), activation="relu", optimizer="adam",
+               steps=STEPS, log_every=LOG, dtype=jnp.float64, test=test,
+               block=archgrid.config["block"])  # fmt: skip
+    np.testing.assert_array_equal(f.history["test_accuracy"], archgrid.test_accuracy[0, 0, 0, 1])
+
+
+def test_export_with_architectures_and_held_out(archgrid, tmp_path):
+    s = archgrid.summary()
+    assert len(s) == 2 * 2 * 2
+    assert s[0]["hidden"] == (6,) and s[0]["learning_rate"] == 0.01
+    assert {"test_loss_mean", "test_accuracy_ci95", "accuracy_mean"} <= set(s[0])
+    assert math.isfinite(s[0]["test_accuracy_mean"])
+    archgrid.to_csv(tmp_path / "runs.csv")
+    with (tmp_path / "runs.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    head = list(rows[0])
+    assert head[:5] == ["activation", "hidden", "depth", "width", "learning_rate"]
+    assert head[7:11] == ["loss", "accuracy", "test_loss", "test_accuracy"]
+    assert "network" not in head
+    assert len(rows) == 2 * 2 * 2 * 2 * len(archgrid.steps)
+    deep = [r for r in rows if r["hidden"] == "5-5-5"]
+    assert {(r["depth"], r["width"]) for r in deep} == {("3", "5")}
+    r0 = rows[-1]
+    assert float(r0["test_loss"]) == archgrid.test_loss[1, 1, 1, 1, -1]
+    archgrid.to_csv(tmp_path / "summary.csv", table="summary")
+    with (tmp_path / "summary.csv").open() as f:
+        srows = list(csv.DictReader(f))
+    assert srows[0]["hidden"] == "6" and srows[0]["depth"] == "1"
+    assert float(srows[0]["test_accuracy_mean"]) == s[0]["test_accuracy_mean"]
+    archgrid.to_json(tmp_path / "s.json")
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["dims"][1] == "hidden" and doc["coords"]["hidden"] == [[6], [5, 5, 5]]
+    assert np.asarray(doc["test_accuracy"]).shape == archgrid.test_accuracy.shape
+    assert doc["architecture"]["dim"] == "hidden"
+    archgrid.plot(tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_checkpoint_covers_architectures_and_held_out(split, archgrid, tmp_path, monkeypatch):
+    train, test = split
+    path = tmp_path / "ck"
+    kw = dict(grid={"learning_rate": [1e-2, 3e-2], "hidden": ARCHS}, **BASE)
+    write = sw._ckpt.write
+
+    def stop_after_first_chunk(p, arrays):
+        write(p, arrays)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(sw._ckpt, "write", stop_after_first_chunk)
+        with pytest.raises(KeyboardInterrupt):
+            ja.sweep(train, test=test, checkpoint=path, chunk_steps=LOG, **kw)
+    with np.load(path) as z:
+        assert int(z["done"]) == LOG
+    resumed = ja.sweep(train, test=test, checkpoint=path, chunk_steps=LOG, **kw)
+    for m in ("loss", "accuracy", "test_loss", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(resumed, m), getattr(archgrid, m))
+    other = {**kw, "grid": {"learning_rate": [1e-2, 3e-2], "hidden": [(6,), (5, 5)]}}
+    with pytest.raises(ValueError, match=r"differs in: .*architecture"):
+        ja.sweep(train, test=test, checkpoint=path, chunk_steps=LOG, **other)
+    with pytest.raises(ValueError, match=r"differs in: .*test"):
+        ja.sweep(train, checkpoint=path, chunk_steps=LOG, **kw)
+    shifted = (test.x + 1.0, test.y)
+    with pytest.raises(ValueError, match=r"differs in: test"):
+        ja.sweep(train, test=shifted, checkpoint=path, chunk_steps=LOG, **kw)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"grid": {"hidden": [(4,)]}, "hidden": (3,)}, ValueError, r"`grid\['hidden'\]`.*`hidden`"),
+        ({"grid": {"hidden": [(4,), (4,)]}}, ValueError, r"each architecture once"),
+        ({"grid": {"hidden": []}}, ValueError, r"`grid\['hidden'\]`: expected at least one"),
+        ({"grid": {"hidden": [(4, 0)]}}, ValueError, r"`grid\['hidden'\]\[0\]\[1\]`"),
+        ({"grid": {"hidden": [4]}}, TypeError, r"`grid\['hidden'\]\[0\]`: expected hidden"),
+        ({"grid": {"hidden": (4, 8)}}, TypeError, r"`grid\['hidden'\]\[0\]`"),
+        ({"depth": [1, 2], "hidden": (3,)}, ValueError, r"`depth` / `width`.*`hidden`"),
+        ({"depth": 2, "sizes": (2, 3, 1)}, ValueError, r"`depth` / `width`.*`sizes`"),
+        ({"depth": []}, ValueError, r"`depth`: expected at least one"),
+        ({"depth": [1, 1]}, ValueError, r"`depth`: each value once"),
+        ({"depth": -1}, ValueError, r"`depth`: expected ints >= 0"),
+        ({"width": [0, 3]}, ValueError, r"`width`: expected ints >= 1"),
+        ({"width": 2.5}, TypeError, r"`width`: expected an int"),
+        ({"depth": [0, 1], "width": [2, 3]}, ValueError, r"each architecture once"),
+        ({"test": (np.zeros((3, 5)), np.zeros(3, int))}, ValueError, r"`test`: expected 2 feat"),
+        ({"test": (np.zeros((3, 2)), np.arange(3))}, ValueError, r"`test`: .*labels"),
+        ({"test": (np.zeros((3, 2)), np.zeros(4, int))}, ValueError, r"`test`: .*one per row"),
+        ({"test": "iris"}, TypeError, r"`test`: expected a Task"),
+    ],
+)
+def test_bad_architectures_and_held_out_data_are_rejected(no_compile, change, error, match):
+    x = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32)
+    y = np.arange(8) % 2
+    with pytest.raises(error, match=match):
+        ja.sweep((x, y), **{**GOOD, **change})
+
+
+def test_held_out_task_of_another_kind_or_classes_is_rejected(no_compile, iris):
+    wine = ja.Task("three", iris.x[:, :2], iris.y, "softmax", 3, "")
+    with pytest.raises(ValueError, match=r"`test`: expected 4 features"):
+        ja.sweep(iris, test=wine, **GOOD)
+    reg = ja.Task("reg", iris.x, iris.x[:, :1].copy(), "regression", None, "")
+    with pytest.raises(ValueError, match=r"`test`: expected a 'softmax' task.*'regression'"):
+        ja.sweep(iris, test=reg, **GOOD)
+    two = ja.Task("two", iris.x, (iris.y % 2).astype(np.int32), "softmax", 2, "")
+    with pytest.raises(ValueError, match=r"`test`: expected 3 classes.*with 2"):
+        ja.sweep(iris, test=two, **GOOD)

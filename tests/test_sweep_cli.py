@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,3 +147,56 @@ def test_ctrl_c_while_compiling_exits_130_cleanly(tmp_path, attempt):
     assert "interrupted; run the same command again to start again" in stderr
     assert "Segmentation" not in stderr and "Traceback" not in stderr, stderr[-2000:]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("--depth", "1,x"), "--depth"),
+        (("--depth", "-1"), "--depth"),
+        (("--depth", "2,2"), "--depth"),
+        (("--width", "0"), "--width"),
+        (("--width", ","), "--width"),
+        (("--depth", "1,2", "--hidden", "4"), "--depth"),
+        (("--depth", "0,1", "--width", "3,4"), "--depth"),
+        (("--test-fraction", "1.5"), "--test-fraction"),
+        (("--test-fraction", "x"), "--test-fraction"),
+        (("--test-fraction", "0.2", "--split-seed", "-3"), "--split-seed"),
+        (("--split-seed", "2"), "--split-seed"),
+        (("--test-fraction", "0.01"), "--test-fraction"),  # a class with no example left
+    ],
+)
+def test_depth_width_and_split_errors_name_the_option(tmp_path, args, option):
+    p = jaxact("sweep", *TINY, *args, "--out", str(tmp_path / "o"))
+    _one_line_error(p, option)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_depth_grid_with_a_held_out_split(tmp_path):
+    out = tmp_path / "o"
+    p = jaxact("sweep", "--task", "iris", "--activations", "relu,tanh", "--seeds", "2",
+               "--steps", "20", "--log-every", "10", "--no-progress", "--depth", "1,3",
+               "--width", "5", "--test-fraction", "0.2", "--split-seed", "1",
+               "--out", str(out))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "networks 4-5-3, 4-5-5-5-3" in p.stdout
+    table = p.stdout[p.stdout.index("\nactivation ") + 1 :].splitlines()
+    assert table[0].split()[:2] == ["activation", "depth"]
+    assert "test_accuracy_mean" in table[0].split()
+    assert [r.split()[:2] for r in table[2:6]] == [["relu", "1"], ["relu", "3"], ["tanh", "1"],
+                                                   ["tanh", "3"]]  # fmt: skip
+    with (out / "final.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * 2 * 2
+    assert {(r["hidden"], r["depth"], r["width"]) for r in rows} == {
+        ("5", "1", "5"),
+        ("5-5-5", "3", "5"),
+    }
+    assert all(0 <= float(r["test_accuracy"]) <= 1 for r in rows)
+    import json
+
+    doc = json.loads((out / "sweep.json").read_text())
+    assert doc["dims"][:2] == ["activation", "depth"]
+    assert doc["config"]["test"] is not None
+    assert np.asarray(doc["test_accuracy"]).shape == (2, 2, 2, 3)  # 20 steps logged every 10

@@ -424,3 +424,59 @@ def test_fit_hyperparams_and_block():
                **{**kw, "optimizer": optax.adam(1e-2)})  # fmt: skip
     with pytest.raises(ValueError, match="`block`"):
         ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), block=0, **kw)
+
+
+def test_make_chunk_held_out_metrics_at_the_logged_steps():
+    """With test data, advance logs the held-out loss and accuracy of the parameters of
+    each logged step (checked against a step-by-step replay), across chunks, without
+    changing the training numbers; with log_every 1 and > 1 (a branch skips the pass)."""
+    iris = _iris()
+    train, test = ja.split_task(iris, test_fraction=0.2, seed=0)
+    x, y, kind, specs = ja.prepare_data(train, hidden=(5,), dtype=jnp.float64)
+    xt, yt = ja.prepare_test(test, x=x, kind=kind, sizes=specs, dtype=jnp.float64)
+    tx = optax.adam(0.05)
+    loss = ja.loss_for(kind)
+    for log_every in (1, 3):
+        core = ja.make_chunk(specs, activation="tanh", kind=kind, optimizer=tx,
+                             log_every=log_every, dtype=jnp.float64)  # fmt: skip
+        adv = jax.jit(core.advance, static_argnums=2)
+        c0 = core.start(jax.random.key(1))
+        c_plain, plain = adv(c0, (x, y), 6)
+        c1, h1 = adv(core.start(jax.random.key(1)), (x, y), 6, (xt, yt))
+        _, h2 = adv(c1, (x, y), 6, (xt, yt))
+        np.testing.assert_array_equal(h1["loss"], plain["loss"])
+        for a, b in zip(jax.tree.leaves(c1[0]), jax.tree.leaves(c_plain[0]), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert set(h1) >= {"test_loss", "test_accuracy"} and "test_loss" not in plain
+        # replay the 12 steps one at a time and evaluate the held-out data at each
+        carry, want = core.start(jax.random.key(1)), []
+        for _ in range(12):
+            p = carry[0]
+            logits = ja.mlp_apply(p, xt, activation="tanh")
+            want.append((float(loss(logits, yt)), float(ja.accuracy(logits, yt, kind))))
+            carry, _ = adv(carry, (x, y), 1)
+        logits = ja.mlp_apply(carry[0], xt, activation="tanh")
+        final = (float(loss(logits, yt)), float(ja.accuracy(logits, yt, kind)))
+        got = np.concatenate([h1["test_loss"][:-1], h2["test_loss"]])
+        steps = list(range(0, 6, log_every)) + list(range(6, 12, log_every))
+        expect = [want[k][0] for k in steps] + [final[0]]
+        np.testing.assert_allclose(got, expect, rtol=1e-12)
+        acc = np.concatenate([h1["test_accuracy"][:-1], h2["test_accuracy"]])
+        assert acc.tolist() == [want[k][1] for k in steps] + [final[1]]
+        assert not np.allclose(h2["test_loss"], h2["loss"])  # not the training curve
+
+
+def test_prepare_test_rejects_a_mismatch():
+    iris = _iris()
+    x, _, kind, specs = ja.prepare_data(iris)
+    with pytest.raises(ValueError, match=r"`test`: expected 4 features"):
+        ja.prepare_test((iris.x[:, :3], iris.y), x=x, kind=kind, sizes=specs)
+    with pytest.raises(ValueError, match=r"`test`: .*labels must lie in \[0, 2\]"):
+        ja.prepare_test((iris.x, iris.y + 1), x=x, kind=kind, sizes=specs)
+    with pytest.raises(TypeError, match=r"`test`: expected a Task"):
+        ja.prepare_test(iris.x, x=x, kind=kind, sizes=specs)
+    bin_task = ja.load_task("xor")
+    with pytest.raises(ValueError, match=r"`test`: expected a 'softmax' task"):
+        ja.prepare_test(bin_task, x=x, kind=kind, sizes=specs)
+    xt, yt = ja.prepare_test((iris.x[:5], iris.y[:5]), x=x, kind=kind, sizes=specs)
+    assert xt.shape == (5, 4) and yt.dtype == np.int32
