@@ -73,6 +73,17 @@ def positive_float(arg: str, value: Any) -> float:
     return float(value)
 
 
+def float_dtype(arg: str, dtype: Any) -> Any:
+    """``dtype`` as a floating :class:`numpy.dtype`; a TypeError names ``arg`` otherwise."""
+    try:
+        dt = jnp.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"`{arg}`: expected a floating dtype, got {dtype!r}") from e
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise TypeError(f"`{arg}`: expected a floating dtype, got {dt}")
+    return dt
+
+
 def numeric_array(arg: str, x: Any) -> np.ndarray:
     """``x`` as a NumPy array of numbers or booleans; a ``TypeError`` for anything else.
 

@@ -333,12 +333,7 @@ def init_mlp(
     """
     key = check_key(key)
     specs = layer_specs(sizes)
-    try:
-        dt = jnp.dtype(dtype)
-    except TypeError as e:
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dtype!r}") from e
-    if not jnp.issubdtype(dt, jnp.floating):
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dt}")
+    dt = _validate.float_dtype("dtype", dtype)
     act = None if activation is None else resolve_activation(activation)
     rec = act.rec if act is not None else None
     fn_init = _init.initializer(_init.default_init(activation) if init is None else init)

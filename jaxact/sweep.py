@@ -390,16 +390,6 @@ def _check_path(arg: str, v: Any) -> Path | None:
     return Path(v)
 
 
-def _check_dtype(dtype: Any) -> Any:
-    try:
-        dt = jnp.dtype(dtype)
-    except TypeError as e:
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dtype!r}") from e
-    if not jnp.issubdtype(dt, jnp.floating):
-        raise TypeError(f"`dtype`: expected a floating dtype, got {dt}")
-    return dt
-
-
 # --------------------------------------------------------------------------------------
 # The plan: which runs, in which blocks, on which devices, in which chunks
 # --------------------------------------------------------------------------------------
@@ -1083,7 +1073,7 @@ def _settings(
     keep_params = _check_bool("keep_params", keep_params)
     devs = _check_devices(devices)
     ckpt = _check_path("checkpoint", checkpoint)
-    dt = _check_dtype(dtype)
+    dt = _validate.float_dtype("dtype", dtype)
     precision = _validate.choice("precision", precision, _train.PRECISIONS)
     platform = devs[0].platform
     block = (
