@@ -73,6 +73,7 @@ from jaxact.experiments._report import (
     save,
     sources,
 )
+from jaxact.stats import t_quantile
 
 TITLE = "The sources' advice on activations, on handwritten digits"
 CLAIM = (
@@ -163,6 +164,7 @@ def train_and_test(
         init=init,
         log_every=max(steps // 30, 1),
         progress=False,
+        block=SEEDS,
     )
     return Trained(sw, tuple(depths))
 
@@ -178,8 +180,6 @@ def contrast(groups: list[np.ndarray], signs: list[float]) -> tuple[float, float
     The groups are independent (different activations or depths); the CI is Welch's,
     with the Welch-Satterthwaite degrees of freedom.
     """
-    from scipy import stats
-
     gs = [np.asarray(g, np.float64) for g in groups]
     value = float(sum(s * g.mean() for s, g in zip(signs, gs, strict=True)))
     v = [s * s * g.var(ddof=1) / g.size for s, g in zip(signs, gs, strict=True)]
@@ -189,7 +189,7 @@ def contrast(groups: list[np.ndarray], signs: list[float]) -> tuple[float, float
     if se2 == 0:
         return value, 0.0
     dof = se2**2 / sum(vi**2 / (g.size - 1) for vi, g in zip(v, gs, strict=True) if vi > 0)
-    return value, float(stats.t.ppf(0.975, dof)) * math.sqrt(se2)
+    return value, float(t_quantile(0.975, dof)) * math.sqrt(se2)
 
 
 @dataclasses.dataclass(frozen=True)
