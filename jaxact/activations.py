@@ -144,6 +144,21 @@ def _big(dtype: jnp.dtype) -> float:
     return float(jnp.finfo(dtype).max)
 
 
+def _at_least(v: Array, lo: float) -> Array:
+    """``v`` raised to ``lo`` (rounded to v's dtype) where below it; NaN stays NaN.
+
+    With ``lo`` the infimum of a function (or of its derivative) over the reals, the
+    computed values obey the card's range (or slope) exactly: a value below the rounded
+    infimum is off by rounding, and raising it only brings it nearer the truth.
+    """
+    return jnp.maximum(v, jnp.asarray(lo, v.dtype))
+
+
+def _at_most(v: Array, hi: float) -> Array:
+    """``v`` lowered to ``hi`` (rounded to v's dtype) where above it (see :func:`_at_least`)."""
+    return jnp.minimum(v, jnp.asarray(hi, v.dtype))
+
+
 def _sig_prod(z: Array) -> Array:
     """σ(z)σ(−z) = e / (1 + e)² with e = exp(−|z|): exact to a few ulps in the tails."""
     e = jnp.exp(-jnp.abs(z))
@@ -970,8 +985,13 @@ def _gelu_cdf(x):
     return 0.5 * jax.lax.erfc(t) * fix
 
 
+# by mpmath (40 digits): the min of xΦ(x), at x ≈ −0.75179, and sup f′ = f′(√2)
+_GELU_MIN = -0.16997120747990366
+_GELU_MAX_SLOPE = 1.1289041451851548
+
+
 def _gelu_f(x):
-    return x * _gelu_cdf(x)
+    return _at_least(x * _gelu_cdf(x), _GELU_MIN)
 
 
 def _gelu_d(x):
@@ -987,7 +1007,7 @@ def _gelu_d(x):
         jnp.where(x > 40, 1.0, jnp.where(x < -40, 0.0, _gelu_f(x) / jnp.where(small, 1.0, x))),
     )
     xc = jnp.clip(x, -64.0, 64.0)  # beyond, φ = 0 and x·φ must stay 0 (not inf·0)
-    return cdf + xc * _npdf(x)
+    return _at_most(cdf + xc * _npdf(x), _GELU_MAX_SLOPE)
 
 
 def _gelu_d2(x):
@@ -1002,13 +1022,12 @@ _gelu_exact = build_elementwise(
     second_derivative=_gelu_d2,
     reference=lambda x: 0.5 * x * (1.0 + jax.lax.erf(x / math.sqrt(2.0))),
     card=Card(
-        # min of xΦ(x) at x ≈ −0.75179 and sup f′ = f′(√2), both by mpmath (40 digits).
-        range=(-0.16997120747990366, _INF),
+        range=(_GELU_MIN, _INF),
         monotonic=False,
         zero_centred=True,
         smoothness="Cinf",
         saturating="left",
-        max_slope=1.1289041451851548,
+        max_slope=_GELU_MAX_SLOPE,
         ulp_budgets=(
             *_root_budgets(-0.7517916, "Φ(x) + xφ(x)"),
             UlpBudget(
@@ -1161,11 +1180,16 @@ def _gelu_tanh_u(x):
     return _GT_C * (x + _GT_K * (x * x * x))
 
 
+# by mpmath (40 digits): min at x ≈ −0.75246, sup f′ at x ≈ 1.41850
+_GELU_TANH_MIN = -0.17004075057125405
+_GELU_TANH_MAX_SLOPE = 1.1289930686587718
+
+
 def _gelu_tanh_f(x):
     # ½(1 + tanh u) = σ(2u): no cancellation in the left tail.
     if x.dtype != jnp.float64:
-        return x * jax.lax.logistic(2.0 * _gelu_tanh_u(x))
-    return x * _gelu_tanh_sig(x)[0]
+        return _at_least(x * jax.lax.logistic(2.0 * _gelu_tanh_u(x)), _GELU_TANH_MIN)
+    return _at_least(x * _gelu_tanh_sig(x)[0], _GELU_TANH_MIN)
 
 
 def _gelu_tanh_du(x):
@@ -1178,7 +1202,7 @@ def _gelu_tanh_d(x):
     # (which cancels for u > 0).
     s, sb = _gelu_tanh_sig(x)
     xc = jnp.clip(x, -1e6, 1e6)  # keeps inf·0 out at ±inf
-    return s * (1.0 + 2.0 * xc * _gelu_tanh_du(x) * sb)
+    return _at_most(s * (1.0 + 2.0 * xc * _gelu_tanh_du(x) * sb), _GELU_TANH_MAX_SLOPE)
 
 
 def _gelu_tanh_d2(x):
@@ -1198,13 +1222,12 @@ def _gelu_tanh_d2(x):
         0.5 * x * (1.0 + jnp.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
     ),
     card=Card(
-        # by mpmath (40 digits): min at x ≈ −0.75246, sup f′ at x ≈ 1.41850.
-        range=(-0.17004075057125405, _INF),
+        range=(_GELU_TANH_MIN, _INF),
         monotonic=False,
         zero_centred=True,
         smoothness="Cinf",
         saturating="left",
-        max_slope=1.1289930686587718,
+        max_slope=_GELU_TANH_MAX_SLOPE,
         ulp_budgets=(
             *_root_budgets(-0.7524614, "σ(2u)(1 + 2xu′σ(−2u))"),
             *(
@@ -1261,8 +1284,15 @@ def gelu_tanh(x: ArrayLike) -> Array:
 # --- silu -----------------------------------------------------------------------------
 
 
+# by mpmath (40 digits), for β = 1: min at x ≈ −1.27846, sup f′ at x ≈ 2.39936. For
+# β > 0, f(x) = silu(βx)/β: the min is _SILU_MIN/β and sup f′ is the same.
+_SILU_MIN = -0.2784645427610738
+_SILU_MAX_SLOPE = 1.0998393201288669
+
+
 def _silu_f(x, beta):
-    return x * jax.lax.logistic(beta * x)
+    floor = jnp.where(beta > 0, _SILU_MIN / jnp.where(beta > 0, beta, 1.0), -jnp.inf)
+    return jnp.maximum(x * jax.lax.logistic(beta * x), floor.astype(x.dtype))
 
 
 def _silu_d(x, beta):
@@ -1274,7 +1304,7 @@ def _silu_d(x, beta):
     z = beta * x
     s = jax.lax.logistic(z)
     sb = jax.lax.logistic(-z) if x.dtype == jnp.float64 else 1.0 - s
-    return s * (1.0 + jnp.clip(z, -big, big) * sb)
+    return _at_most(s * (1.0 + jnp.clip(z, -big, big) * sb), _SILU_MAX_SLOPE)
 
 
 def _silu_d2(x, beta):
@@ -1291,13 +1321,12 @@ def _silu_dbeta(x, beta):
 
 
 _silu_card = Card(
-    # by mpmath (40 digits): min at x ≈ −1.27846, sup f′ at x ≈ 2.39936.
-    range=(-0.2784645427610738, _INF),
+    range=(_SILU_MIN, _INF),
     monotonic=False,
     zero_centred=True,
     smoothness="Cinf",
     saturating="left",
-    max_slope=1.0998393201288669,
+    max_slope=_SILU_MAX_SLOPE,
     ulp_budgets=(
         *_root_budgets(-1.2784645, "σ(βx)(1 + βxσ(−βx))"),
         UlpBudget(
@@ -1435,8 +1464,13 @@ def _mish_g(x):
     return jnp.where(neg, e * (e + 2.0), 1.0 + 2.0 * e) / den
 
 
+# by mpmath (40 digits): min at x ≈ −1.19243, sup f′ at x ≈ 1.49057
+_MISH_MIN = -0.30884341301725041
+_MISH_MAX_SLOPE = 1.0884981612517279
+
+
 def _mish_f(x):
-    return x * _mish_g(x)
+    return _at_least(x * _mish_g(x), _MISH_MIN)
 
 
 def _mish_dg(x):
@@ -1447,7 +1481,7 @@ def _mish_dg(x):
 
 def _mish_d(x):
     big = _big(x.dtype)
-    return _mish_g(x) + jnp.clip(x, -big, big) * _mish_dg(x)
+    return _at_most(_mish_g(x) + jnp.clip(x, -big, big) * _mish_dg(x), _MISH_MAX_SLOPE)
 
 
 def _mish_d2(x):
@@ -1469,13 +1503,12 @@ def _mish_d2(x):
     second_derivative=_mish_d2,
     reference=lambda x: x * jnp.tanh(jnp.log1p(jnp.exp(x))),
     card=Card(
-        # by mpmath (40 digits): min at x ≈ −1.19243, sup f′ at x ≈ 1.49057.
-        range=(-0.30884341301725041, _INF),
+        range=(_MISH_MIN, _INF),
         monotonic=False,
         zero_centred=True,
         smoothness="Cinf",
         saturating="left",
-        max_slope=1.0884981612517279,
+        max_slope=_MISH_MAX_SLOPE,
         ulp_budgets=(
             *_root_budgets(-1.1924345, "g + xg′"),
             *_sigma_flush_budgets("f", "f'"),
@@ -1854,9 +1887,9 @@ def _tanh_d2(x):
     keras="tanh",
     notes="float64: −m/(2 + m), m = expm1(−2|x|), within 2 ulps (XLA's tanh is off by up "
     "to 6 ulps near |x| = 19). float32: XLA's tanh, as in jax.nn: within 4 ulps, but "
-    "monotone only to within 1 ulp (it steps down by one ulp at ~25% of consecutive "
-    "float32 values in [0.3, 3]); a monotone float32 form (x − tanhshrink x below "
-    "0.55, −m/(2 + m) above) measured 2.9x slower than jax.nn.",
+    "monotone only to within 7 ulps (over every float32, it steps down at 0.34% of "
+    "consecutive values, by up to 7 ulps at x = −3.9997); a monotone float32 form "
+    "(x − tanhshrink x below 0.55, −m/(2 + m) above) measured 2.9x slower than jax.nn.",
 )
 def tanh(x: ArrayLike) -> Array:
     r"""The hyperbolic tangent.
@@ -2333,8 +2366,12 @@ def _softsign_d2(x):
 
 
 def _softsign_f(x):
-    # ±1 at ±inf, not inf/inf.
-    return jnp.where(jnp.isinf(x), jnp.sign(x), x / (jnp.abs(x) + 1.0))
+    # x / (1 + |x|) for |x| < 1; sign(x) (1 − 1 / (1 + |x|)) beyond, which is ±1 at ±inf
+    # (not inf/inf) and monotone: every operation of it rounds monotonically, whereas the
+    # quotient is not monotone where 1 + |x| rounds (float64 near 2**53: f(6.0e15)
+    # rounded to 1 − 2**-53 and f(2**53 + 2) to 1 − 2**-52).
+    a = jnp.abs(x)
+    return jnp.where(a < 1.0, x / (a + 1.0), jnp.sign(x) * (1.0 - 1.0 / (a + 1.0)))
 
 
 @elementwise(

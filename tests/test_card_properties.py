@@ -6,7 +6,11 @@ values, ±inf and NaN included, plus fixed extreme points in every batch) and ch
 
 * range: f(x) lies in the card's range, rounded to the dtype (rounding is monotone);
 * slope: |f′(x)| ≤ the card's max |f′|, rounded to the dtype (hand f′ and ``jax.grad``);
-* monotonicity: f is non-decreasing along the sorted batch where the card says so;
+* monotonicity: f is non-decreasing along the sorted batch where the card says so: in
+  float16 and bfloat16 exactly (checked on every value of both), in float32 and float64
+  to within twice f's ulp budget (a function within b ulps of a monotone one can step
+  down by up to 2b ulps between neighbours; float32 tanh, XLA's, steps down by up to 7
+  ulps of its budget of 4, found by a scan of every float32);
 * f(±0) = 0 where the card says zero-centred;
 * NaN in gives NaN out; f′ is finite wherever f is.
 
@@ -26,11 +30,11 @@ import pytest
 from hypothesis import given, settings
 
 import jaxact as ja
+from jaxact import ulp_audit
 
 ELEMENTWISE = [n for n in ja.names() if ja.get(n).kind == "elementwise"]
 DTYPES = ("float64", "float32", "bfloat16", "float16")
 N = 32  # inputs per example (a fixed size: one compilation per activation and dtype)
-MONOTONE_TO_ONE_ULP = {("tanh", "float32")}
 
 
 def _ulp(v: np.ndarray, dt: str) -> np.ndarray:
@@ -72,6 +76,17 @@ def _batch(dt: str):
         return np.asarray(jnp.asarray(x, dt).astype(jnp.float64))
 
     return st.lists(st.one_of(vals, small), min_size=N, max_size=N).map(build)
+
+
+def _step_slack(name: str, dt: str, xs: np.ndarray, fs: np.ndarray) -> np.ndarray:
+    """How far f may step down from each sorted x to the next: the sum of the two points'
+    ulp budgets of f (float32, float64), 0 in float16 and bfloat16."""
+    if dt not in ("float32", "float64"):
+        return np.zeros(fs.size - 1)
+    b, floor, _ = ulp_audit.budgets(ja.get(name), "f", dt, xs)
+    with np.errstate(over="ignore", invalid="ignore"):  # ±inf has no ulp: no slack there
+        ulp = np.nan_to_num(_ulp(fs[:-1], dt), nan=0.0, posinf=0.0)
+    return (b[:-1] + b[1:]) * np.maximum(ulp, np.maximum(floor[:-1], floor[1:]))
 
 
 @functools.cache
@@ -116,10 +131,10 @@ def test_card_claims_hold(name, dt, data):
     if card.monotonic:
         order = np.argsort(x[~nan], kind="stable")
         fs = f[~nan][order]
-        # float32 tanh is XLA's (as jax.nn's), monotone to within one ulp: the card's
-        # notes say so and why (speed). Everything else is monotone exactly.
-        slack = _ulp(fs[:-1], dt) if (name, dt) in MONOTONE_TO_ONE_ULP else 0.0
-        assert (fs[1:] >= fs[:-1] - slack).all(), (x[~nan][order], fs)
+        assert (fs[1:] >= fs[:-1] - _step_slack(name, dt, x[~nan][order], fs)).all(), (
+            x[~nan][order],
+            fs,
+        )
     if card.zero_centred or card.range[0] == 0.0:
         zero = x == 0
         if card.zero_centred:
@@ -135,9 +150,22 @@ def test_leaky_family_monotone_through_negative_subnormals(name):
 
 
 def test_tanh_notes_state_the_float32_monotonicity_exception():
-    assert "monotone only to within 1 ulp" in ja.get("tanh").notes
+    assert "monotone only to within 7 ulps" in ja.get("tanh").notes
 
 
 def test_sigmoid_slope_never_exceeds_a_quarter():
     x = jnp.asarray([2e-16, -2e-16, 1e-17, 3e-16, 0.0])
     assert float(jnp.max(jax.vmap(jax.grad(ja.sigmoid))(x))) <= 0.25
+
+
+@pytest.mark.parametrize("dt", ["float64", "float32"])
+def test_softsign_monotone_where_one_plus_x_rounds(dt):
+    # x / (1 + |x|) rounds f(2**53 + 2) below f(6.0e15) in float64 (and alike near 2**24
+    # in float32); softsign is monotone there.
+    top = 2.0**53 if dt == "float64" else 2.0**24
+    x = np.sort(np.concatenate([np.linspace(top / 2, 4 * top, 4001), [top + 2, 2 * top + 4]]))
+    x = np.concatenate([-x[::-1], x]).astype(jnp.dtype(dt))
+    f = np.asarray(ja.softsign(jnp.asarray(x)))
+    assert (f[1:] >= f[:-1]).all(), x[1:][f[1:] < f[:-1]]
+    quotient = x / (1 + np.abs(x))
+    assert not (quotient[1:] >= quotient[:-1]).all()  # the control: the plain quotient is not
