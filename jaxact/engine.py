@@ -12,7 +12,8 @@ first run (their results are dropped).
 Programs are compiled once per :class:`ProgramKey` (what they compute: activation,
 network, loss, optimizer computation, shapes of the data, block, device, chunk length)
 and kept in memory: a second sweep that needs them compiles nothing. Learning rates and
-other optimizer hyperparameters, seeds and data values are arguments.
+other optimizer hyperparameters, seeds and data values are arguments. The initializer acts
+in the initialization program only: sweeps that differ in it share the training programs.
 
 Compilation runs in worker threads (one per core), so that several programs compile
 at once and Ctrl-C in the main thread is handled between, not inside, XLA's calls: an
@@ -183,6 +184,12 @@ def _start_key(key: ProgramKey) -> ProgramKey:
     )
 
 
+def _advance_key(key: ProgramKey) -> ProgramKey:
+    """The key of ``key``'s training programs: the initializer is not in them (it acts in
+    ``start`` only), so runs that differ only in it share them."""
+    return dataclasses.replace(key, init=None)
+
+
 _SHAPES: dict[ProgramKey, Any] = {}
 
 
@@ -252,7 +259,7 @@ def compiled_programs(
         # the initialization, once per class of activations (traced with the first)
         jobs.setdefault((_start_key(k), "start"), lambda k=k, tx=tx: _compile(k, tx, "start"))
         for n in lengths:
-            jobs[(k, n)] = lambda k=k, tx=tx, n=n: _compile(k, tx, n)
+            jobs.setdefault((_advance_key(k), n), lambda k=k, tx=tx, n=n: _compile(k, tx, n))
     with _LOCK:
         missing = [j for j in jobs if j not in _CACHE]
     if missing:
@@ -273,7 +280,9 @@ def compiled_programs(
         for k in keys:
             start = _CACHE[(_start_key(k), "start")]
             out[k] = Programs(
-                start=start, advance={n: _CACHE[(k, n)] for n in lengths}, carry=start.out_info
+                start=start,
+                advance={n: _CACHE[(_advance_key(k), n)] for n in lengths},
+                carry=start.out_info,
             )
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)

@@ -210,6 +210,10 @@ def test_compiled_once_per_program(iris):
     with compiles() as names:
         ja.sweep(iris, activations=["relu", "softsign"], seeds=2, learning_rate=0.03, **kw)
     assert len(names) >= 1  # softsign's chunk program
+    # another initializer: only its initialization program compiles, not the training
+    with compiles() as names:
+        ja.sweep(iris, activations=["relu"], seeds=2, init="lecun_uniform", **kw)
+    assert names == ["jit(start)"], names
     # fit: an equal optimizer object, another learning rate of a named one, another key
     fkw = dict(activation="tanh", steps=STEPS, log_every=LOG, dtype=jnp.float64)
     ja.fit(jax.random.key(0), iris, optimizer=optax.adam(1e-2), **fkw)
