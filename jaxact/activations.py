@@ -990,12 +990,16 @@ _GELU_MIN = -0.16997120747990366
 _GELU_MAX_SLOPE = 1.1289041451851548
 
 
+def _gelu_xcdf(x):
+    return x * _gelu_cdf(x)
+
+
 def _gelu_f(x):
-    return _at_least(x * _gelu_cdf(x), _GELU_MIN)
+    return _at_least(_gelu_xcdf(x), _GELU_MIN)
 
 
 def _gelu_d(x):
-    # f′ = Φ + xφ, with Φ = f(x)/x taken from the forward's output (to ~1 ulp) rather
+    # f′ = Φ + xφ, with Φ = xΦ(x)/x from the forward's product (to ~1 ulp) rather
     # than a second erfc — 3x faster forward+grad on CPU. Near 0 (|x| < 2⁻⁶) Φ is its
     # Taylor series ½ + x(1 − x²/6 + x⁴/40)/√(2π), exact to rounding there. Where Φ
     # underflows (x ≲ −38), xφ dominates f′ by a factor x².
@@ -1004,7 +1008,7 @@ def _gelu_d(x):
         small,
         0.5 + _INV_SQRT_2PI * x * (1.0 - x * x * (1.0 / 6.0 - x * x / 40.0)),
         # beyond ±40, Φ is exactly 1 or 0 in every dtype (and f/x would be inf/inf, NaN/inf)
-        jnp.where(x > 40, 1.0, jnp.where(x < -40, 0.0, _gelu_f(x) / jnp.where(small, 1.0, x))),
+        jnp.where(x > 40, 1.0, jnp.where(x < -40, 0.0, _gelu_xcdf(x) / jnp.where(small, 1.0, x))),
     )
     xc = jnp.clip(x, -64.0, 64.0)  # beyond, φ = 0 and x·φ must stay 0 (not inf·0)
     return _at_most(cdf + xc * _npdf(x), _GELU_MAX_SLOPE)
