@@ -144,7 +144,7 @@ def _big(dtype: jnp.dtype) -> float:
     return float(jnp.finfo(dtype).max)
 
 
-def _at_least(v: Array, lo: float) -> Array:
+def _at_least(v: Array, lo: ArrayLike) -> Array:
     """``v`` raised to ``lo`` (rounded to v's dtype) where below it; NaN stays NaN.
 
     With ``lo`` the infimum of a function (or of its derivative) over the reals, the
@@ -154,7 +154,7 @@ def _at_least(v: Array, lo: float) -> Array:
     return jnp.maximum(v, jnp.asarray(lo, v.dtype))
 
 
-def _at_most(v: Array, hi: float) -> Array:
+def _at_most(v: Array, hi: ArrayLike) -> Array:
     """``v`` lowered to ``hi`` (rounded to v's dtype) where above it (see :func:`_at_least`)."""
     return jnp.minimum(v, jnp.asarray(hi, v.dtype))
 
@@ -1296,7 +1296,7 @@ _SILU_MAX_SLOPE = 1.0998393201288669
 
 def _silu_f(x, beta):
     floor = jnp.where(beta > 0, _SILU_MIN / jnp.where(beta > 0, beta, 1.0), -jnp.inf)
-    return jnp.maximum(x * jax.lax.logistic(beta * x), floor.astype(x.dtype))
+    return _at_least(x * jax.lax.logistic(beta * x), floor)
 
 
 def _silu_d(x, beta):

@@ -153,16 +153,10 @@ def ci95(values: Iterable[float]) -> tuple[float, float]:
     Returns:
       ``(mean, half_width)``; the half-width is NaN for fewer than two values.
     """
-    from jaxact.stats import t_quantile
+    from jaxact.stats import mean_std_ci
 
-    v = np.asarray(list(values), dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return math.nan, math.nan
-    if v.size == 1:
-        return float(v[0]), math.nan
-    t = float(t_quantile(0.975, v.size - 1))
-    return float(v.mean()), t * float(v.std(ddof=1)) / math.sqrt(v.size)
+    mean, _, half_width = mean_std_ci(np.asarray(list(values), dtype=np.float64))
+    return mean, half_width
 
 
 def pm(values: Iterable[float], digits: int = 3) -> str:
