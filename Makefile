@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## the main job: the experiments report, written to results/
-	$(BIN)/python -m jaxact.experiments --out results
+	$(BIN)/python -m experiments --out results
 
 test: $(STAMP)  ## the test suite (doctests included): two workers, then the tests that run alone
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not exclusive"
@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 check: $(STAMP)  ## the derivative checker's report for the whole catalog, ulp audit included
-	$(BIN)/python -m jaxact.gradcheck
+	$(BIN)/python -m jaxact.check
 
 install-check:  ## pip install . into a fresh venv outside the checkout; README snippets run
 	PY=$(PY) ci/install_check.sh

@@ -73,11 +73,11 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from jaxact import _validate
-from jaxact import activations as _acts
-from jaxact import init as _init
-from jaxact import losses as _losses
-from jaxact import mlp as _mlp
-from jaxact import train as _train
+from jaxact.catalog import activations as _acts
+from jaxact.nn import init as _init
+from jaxact.nn import losses as _losses
+from jaxact.nn import mlp as _mlp
+from jaxact.training import train as _train
 
 Array = jax.Array
 

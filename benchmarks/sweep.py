@@ -49,7 +49,7 @@ import numpy as np
 import optax
 
 import jaxact as ja
-from jaxact import engine
+from jaxact.training import engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _engine_v1 as engine_v1
@@ -133,7 +133,7 @@ def reference_data() -> tuple[Any, np.ndarray, np.ndarray, str, list[tuple[int, 
 
 
 def bench_sweep(task: Any, seeds: int, steps: int, repeat: int, **kw: Any) -> dict[str, Any]:
-    """jaxact.sweep: the first call (cold: trace + compile + run), then warm calls."""
+    """jaxact.training.sweep: the first call (cold: trace + compile + run), then warm calls."""
     args = dict(
         activations=ACTIVATIONS,
         seeds=seeds,
@@ -591,7 +591,7 @@ def report_engines(out: Any, task: Any, x: Any, y: Any, specs: Any, steps: int, 
         "(each round: this engine, the first engine, PyTorch).\n")  # fmt: skip
     out("| contender | warm wall (s) | model-steps/s | this engine is |")
     out("|---|---:|---:|---:|")
-    names = {"v2": "jaxact.sweep (this engine)", "v1": "first engine (_engine_v1.py)",
+    names = {"v2": "jaxact.training.sweep (this engine)", "v1": "first engine (_engine_v1.py)",
              "torch": "PyTorch batched (bmm), best of 1 and all threads"}  # fmt: skip
     for k, label in names.items():
         if np.isfinite(w[k]):
@@ -706,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.report).write_text("\n".join(lines) + "\n")
         return 0
 
-    # jaxact.sweep first (so that "cold" is the first compile of this shape).
+    # jaxact.training.sweep first (so that "cold" is the first compile of this shape).
     sw = bench_sweep(task, SEEDS, steps, repeat)
     n_total = sw["model_steps"]
     mm = matmul_flops(1024 if quick else 2048, 5)
@@ -737,8 +737,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     tb = max((r[2] for r in torch_rows), key=lambda r: -r["per_model_step"], default=None)
     rows = [
-        ("jaxact.sweep, warm", warm_rate, f"all runs; best of {repeat}"),
-        ("jaxact.sweep, cold (trace + compile + run)", cold_rate, "all runs, first call"),
+        ("jaxact.training.sweep, warm", warm_rate, f"all runs; best of {repeat}"),
+        ("jaxact.training.sweep, cold (trace + compile + run)", cold_rate, "all runs, first call"),
         (
             "naive jitted step in a Python loop",
             1 / naive["per_model_step"],
@@ -771,7 +771,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     out("## Throughput\n")
-    out("| contender | model-steps/s | jaxact.sweep warm is | share of matmul peak | how |")
+    out(
+        "| contender | model-steps/s | jaxact.training.sweep warm is | share of matmul peak | how |"
+    )
     out("|---|---:|---:|---:|---|")
     for name, rate, how in rows:
         share = rate * flops_step / mm

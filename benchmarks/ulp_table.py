@@ -1,7 +1,7 @@
 """Worst error in ulps per activation: jaxact, jax.nn and PyTorch side by side.
 
 Every elementwise activation, f and f′, float64 and float32, on the ulp audit's grid
-(``jaxact.oracles.audit_grid``: both signs of every binade from the smallest subnormal
+(``jaxact.check.oracles.audit_grid``: both signs of every binade from the smallest subnormal
 to the largest finite value, dense in [−64, 64]) against the shipped mpmath truths.
 The error unit is ulp(t), or the smallest normal number for subnormal truths (XLA
 flushes those to zero); at a subnormal x a result right for x or for ±0 counts as right
@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from jaxact import oracles, ulp_audit
+from jaxact.check import oracles, ulp_audit
 
 jax.config.update("jax_enable_x64", True)
 

@@ -1,15 +1,15 @@
 """jaxact: activation functions in JAX, with hand-written derivatives that are checked.
 
 Every activation in the catalog is a top-level function (``jaxact.relu``), imported
-here by name from :mod:`jaxact.activations` (so type checkers and IDEs see them); its
+here by name from :mod:`jaxact.catalog.activations` (so type checkers and IDEs see them); its
 record, with derivative, reference formula and property card, comes from
 ``jaxact.get``. Each module lists its public names in ``__all__``; they are
 re-exported here.
 """
 
-from jaxact import activations as activations
 from jaxact._version import __version__ as __version__
-from jaxact.activations import (
+from jaxact.catalog import activations as activations
+from jaxact.catalog.activations import (
     Activation as Activation,
     Card as Card,
     Kink as Kink,
@@ -65,10 +65,10 @@ from jaxact.activations import (
     tanhshrink as tanhshrink,
     threshold as threshold,
 )
-from jaxact.diagnostics import *  # noqa: F403
-from jaxact.init import *  # noqa: F403
-from jaxact.losses import *  # noqa: F403
-from jaxact.mlp import *  # noqa: F403
-from jaxact.sweep import *  # noqa: F403
-from jaxact.tasks import *  # noqa: F403
-from jaxact.train import *  # noqa: F403
+from jaxact.data.tasks import *  # noqa: F403
+from jaxact.nn.diagnostics import *  # noqa: F403
+from jaxact.nn.init import *  # noqa: F403
+from jaxact.nn.losses import *  # noqa: F403
+from jaxact.nn.mlp import *  # noqa: F403
+from jaxact.training.sweep import *  # noqa: F403
+from jaxact.training.train import *  # noqa: F403

@@ -434,7 +434,7 @@ def _plot_activation(rec: Any, path: Path) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
 
     names = [_activation(n).name for n in args.names] or None
-    from jaxact import gradcheck
+    from jaxact.check import gradcheck
 
     checks = args.checks
     if checks is not None:
@@ -665,9 +665,15 @@ def _as_list(v: int | list[int]) -> list[int]:
     return v if isinstance(v, list) else [v]
 
 
+def _checkout() -> Path | None:
+    """The jaxact checkout this library runs from (its folder holds ``experiments/``), if any."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "experiments" / "__main__.py").is_file() else None
+
+
 def _cmd_experiments(args: argparse.Namespace) -> int:
     # The experiments sit on top of the library: the command runs them in a process of
-    # their own (`python -m jaxact.experiments`) instead of importing them.
+    # their own (`python -m experiments`) instead of importing them.
     import signal
     import subprocess
 
@@ -677,11 +683,22 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
     for flag in ("quick", "fresh", "list"):
         if getattr(args, flag):
             argv.append(f"--{flag}")
-    cmd = [sys.executable, "-m", "jaxact.experiments", "--prog", PROG, *argv]
+    root = _checkout()
+    if root is None:
+        raise UserError(
+            "the experiments are not installed with the library: they are the folder "
+            "experiments/ of a jaxact checkout; run `make run` or `python -m experiments` there"
+        )
+    # -P: the current folder is not searched, so only the checkout's experiments/ runs.
+    cmd = [sys.executable, "-P", "-m", "experiments", "--prog", PROG, *argv]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
     # Ctrl-C reaches the child too (same process group): it saves what it finished, ends
     # its workers, says so in one line and exits with 130. A SIGTERM sent to this process
     # is passed on to the child, which ends the same way.
-    child = subprocess.Popen(cmd)
+    child = subprocess.Popen(cmd, env=env)
 
     def forward(signum: int, frame: object) -> None:
         child.send_signal(signum)
@@ -746,7 +763,7 @@ def parser() -> argparse.ArgumentParser:
         "is not trained again).",
     )
     data = s.add_mutually_exclusive_group(required=True)
-    from jaxact.tasks import task_names
+    from jaxact.data.tasks import task_names
 
     data.add_argument("--task", metavar="TASK", help=f"a built-in task: {', '.join(task_names())}")
     data.add_argument("--data", metavar="FILE", help="a CSV or NPZ file of your own")
@@ -841,7 +858,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_cmd_sweep)
 
     s = sub.add_parser(
-        "experiments", help="run the experiments (python -m jaxact.experiments); writes a report"
+        "experiments", help="run the experiments (python -m experiments); writes a report"
     )
     s.add_argument("names", nargs="*", metavar="NAME", help="experiments (default: all)")
     s.add_argument("--quick", action="store_true", help="fewer steps and repeats")

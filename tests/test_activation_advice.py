@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from jaxact.experiments import activation_advice as adv
+from experiments import activation_advice as adv
 
 ACTS = adv.ACTS
 CLAIMS = adv.CLAIMS

@@ -5,7 +5,7 @@ What is checked, per activation:
 * the wiring: ``jax.grad``/``jax.jvp`` of the public function return the hand-written
   f′ (and f″), forward and reverse mode, under ``jit``;
 * the hand f′ against autodiff of the plain reference formula (a loose check; the
-  strict float64 / finite-difference / mpmath checks live in ``jaxact.gradcheck``);
+  strict float64 / finite-difference / mpmath checks live in ``jaxact.check.gradcheck``);
 * values against jax.nn where it has the function (same defaults), float32 and float64;
 * every kink of the card: exact f′ and f″ there, the one-sided limits, the
   minimum-norm policy, and that the dense grid shows no jump the card does not list;
@@ -37,7 +37,7 @@ import pytest
 from hypothesis import given, settings
 
 import jaxact as ja
-from jaxact import activations as A
+from jaxact.catalog import activations as A
 
 NAMES = ja.names()
 ELEMENTWISE = [n for n in NAMES if ja.get(n).kind == "elementwise"]
@@ -206,7 +206,7 @@ def test_second_order_is_the_hand_second_derivative(name):
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_hand_derivatives_match_autodiff_of_reference(name):
-    # A loose independent check (the strict one is jaxact.gradcheck): |x| ≤ 8, away
+    # A loose independent check (the strict one is jaxact.check.gradcheck): |x| ≤ 8, away
     # from kinks, where the plain formula is accurate enough.
     p, x = profile(name), grid(name)
     m = away_from_kinks(name, x) & (np.abs(x) <= 8)
@@ -223,7 +223,7 @@ def test_derivative_matches_jax_nn_away_from_kinks(name):
 
 
 def test_mish_derivative_has_relative_accuracy_in_the_tails():
-    # a sample of the tail claim (full oracle checks: jaxact.gradcheck)
+    # a sample of the tail claim (full oracle checks: jaxact.check.gradcheck)
     x = jnp.array([-30.0, -20.0, 20.0, 30.0])
     got = np.asarray(rec("mish").derivative(x))
     e = np.exp(np.array([-30.0, -20.0]))  # mish′(x) ≈ eˣ(1 + x) + O(e^{2x}) for x → −∞

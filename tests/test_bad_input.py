@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import jaxact as ja
+from experiments.__main__ import main as experiments_main
 from jaxact.cli import main as cli_main
-from jaxact.experiments.__main__ import main as experiments_main
 
 SIZES = (3, 4, 2)
 

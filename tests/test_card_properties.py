@@ -30,7 +30,7 @@ import pytest
 from hypothesis import given, settings
 
 import jaxact as ja
-from jaxact import ulp_audit
+from jaxact.check import ulp_audit
 
 ELEMENTWISE = [n for n in ja.names() if ja.get(n).kind == "elementwise"]
 DTYPES = ("float64", "float32", "bfloat16", "float16")

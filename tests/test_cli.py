@@ -63,17 +63,17 @@ def _has(module: str) -> bool:
 
 
 needs_sweep = pytest.mark.skipif(
-    not callable(getattr(ja, "sweep", None)), reason="jaxact.sweep is not written yet"
+    not callable(getattr(ja, "sweep", None)), reason="jaxact.training.sweep is not written yet"
 )
 needs_gradcheck = pytest.mark.skipif(
-    not _has("jaxact.gradcheck"), reason="jaxact.gradcheck is not written yet"
+    not _has("jaxact.check.gradcheck"), reason="jaxact.check.gradcheck is not written yet"
 )
 
 
 def test_import_is_light():
     code = (
         "import sys, jaxact.cli; "
-        "print(sorted(m for m in ('matplotlib', 'jaxact.experiments') if m in sys.modules))"
+        "print(sorted(m for m in ('matplotlib', 'experiments') if m in sys.modules))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
@@ -182,7 +182,7 @@ def test_check_exits_1_when_a_derivative_is_wrong(monkeypatch, capsys):
 
     import jax.numpy as jnp
 
-    from jaxact import activations
+    from jaxact.catalog import activations
     from jaxact.cli import main
 
     rec = ja.get("relu")
@@ -245,7 +245,7 @@ def test_sweep_interrupted_then_resumed_gives_the_same_numbers(tmp_path, monkeyp
     """Ctrl-C after the first chunk's checkpoint; the same command again completes it."""
     from jaxact.cli import main
 
-    sweep_module = sys.modules["jaxact.checkpoint"]  # the sweep's checkpoint writer
+    sweep_module = sys.modules["jaxact.training.checkpoint"]  # the sweep's checkpoint writer
     write = sweep_module.write
     calls = []
 
@@ -293,10 +293,10 @@ def test_sweep_on_a_user_csv(tmp_path):
 
 def _experiments_with(*names: str) -> list[str]:
     try:
-        import jaxact.experiments as experiments
+        import experiments as experiments
     except ImportError:
         return []
-    return [n for n in names if n in experiments.names() and _has(f"jaxact.experiments.{n}")]
+    return [n for n in names if n in experiments.names() and _has(f"experiments.{n}")]
 
 
 @pytest.mark.slow
@@ -315,7 +315,7 @@ def test_experiments_quick(tmp_path):
 def test_experiments_list():
     if not _experiments_with("gallery"):
         pytest.skip("the experiments package is not importable")
-    import jaxact.experiments as experiments
+    import experiments as experiments
 
     out = ok(jaxact("experiments", "--list")).stdout.split()
     assert out == experiments.names()

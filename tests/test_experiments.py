@@ -12,9 +12,9 @@ import types
 import numpy as np
 import pytest
 
-import jaxact.experiments as experiments
-from jaxact.experiments import _report
-from jaxact.experiments.__main__ import main
+import experiments as experiments
+from experiments import _report
+from experiments.__main__ import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -220,14 +220,14 @@ def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
 _DRIVER = """
 import pathlib, sys, time
 sys.path.insert(0, {here!r})
-import jaxact.experiments as experiments
+import experiments as experiments
 
 # Module level, so that the spawned workers (which import this file) see it too.
 experiments.REGISTRY = {{n: "fakeslow." + n for n in ("quick", "slow_a", "slow_b")}}
 
 if __name__ == "__main__":
     import signal
-    from jaxact.experiments.__main__ import _interrupt, main
+    from experiments.__main__ import _interrupt, main
 
     signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(main(["quick", "slow_a", "slow_b", "--jobs", "2", "--out", {out!r}]))
@@ -235,7 +235,7 @@ if __name__ == "__main__":
 
 _SLOW = """
 import os, pathlib, time
-from jaxact.experiments import _report
+from experiments import _report
 TITLE = CLAIM = CRITERION = "fake"
 SOURCE = _report.sources("000")
 
@@ -370,7 +370,7 @@ def test_registry_modules_state_claim_source_and_criterion():
 def test_quick_run_passes_and_writes_the_report(tmp_path):
     out = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, "-m", "jaxact.experiments", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "experiments", "--quick", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -16,8 +16,8 @@ import jax.numpy as jnp
 import pytest
 
 import jaxact as ja
-from jaxact import gradcheck
-from jaxact.activations import Kink
+from jaxact.catalog.activations import Kink
+from jaxact.check import gradcheck
 
 # --------------------------------------------------------------------------------------
 # The whole catalog passes
@@ -319,7 +319,7 @@ def test_main_exit_status(monkeypatch, capsys):
 
 def test_module_runs_from_the_command_line():
     proc = subprocess.run(
-        [sys.executable, "-m", "jaxact.gradcheck", "leaky_relu", "--checks", "kinks"],
+        [sys.executable, "-m", "jaxact.check.gradcheck", "leaky_relu", "--checks", "kinks"],
         capture_output=True,
         text=True,
         timeout=120,

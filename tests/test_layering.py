@@ -1,7 +1,7 @@
 """The library's imports flow one way, and no module reads another module's private names.
 
 Declared order (``LAYERS``, lowest first): a module may import only modules of a lower
-layer. ``jaxact.experiments`` sits on top of the library: nothing in ``jaxact/`` outside
+layer. ``experiments`` sits on top of the library: nothing in ``jaxact/`` outside
 ``jaxact/experiments/`` imports it. Names with one leading underscore are private to
 their module (a private *module* such as ``jaxact._validate`` is shared within the
 package on purpose, and may be imported). The check parses every module with :mod:`ast`
@@ -19,27 +19,47 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PKG = ROOT / "jaxact"
 
 LAYERS: list[set[str]] = [
-    {"jaxact._validate", "jaxact._version"},  # argument checks (and task kinds), the version
+    # the wings' folders (docstrings only), argument checks (and task kinds), the version
+    {"jaxact.catalog", "jaxact.check", "jaxact.data", "jaxact.nn", "jaxact.training"},
+    {"jaxact._validate", "jaxact._version"},
     # leaves over them: losses over optax, data sets, the docstring renderer, the t
     # quantile, checkpoint files
-    {"jaxact.losses", "jaxact.tasks", "jaxact._texmath", "jaxact.stats", "jaxact.checkpoint"},
-    {"jaxact.oracles"},  # the mpmath references, over mpmath alone
-    {"jaxact._catalog"},  # the catalog machinery, where it is a module of its own
-    {"jaxact.activations"},
-    {"jaxact.ulp_audit"},  # the catalog against the oracles, in ulp
-    {"jaxact.init", "jaxact.gradcheck"},
-    {"jaxact.mlp"},
-    {"jaxact.diagnostics"},
-    {"jaxact.train"},
-    {"jaxact.engine", "jaxact.results"},  # a sweep's compiled programs, its result
-    {"jaxact.sweep"},
+    {
+        "jaxact.nn.losses",
+        "jaxact.data.tasks",
+        "jaxact._texmath",
+        "jaxact.training.stats",
+        "jaxact.training.checkpoint",
+    },
+    {"jaxact.check.oracles"},  # the mpmath references, over mpmath alone
+    {"jaxact.catalog.registry"},  # the catalog machinery, where it is a module of its own
+    {"jaxact.catalog.activations"},
+    {"jaxact.check.ulp_audit"},  # the catalog against the oracles, in ulp
+    {"jaxact.nn.init", "jaxact.check.gradcheck"},
+    {"jaxact.nn.mlp"},
+    {"jaxact.nn.diagnostics"},
+    {"jaxact.training.train"},
+    {
+        "jaxact.training.engine",
+        "jaxact.training.results",
+    },  # a sweep's compiled programs, its result
+    {"jaxact.training.sweep"},
     {"jaxact"},  # the package's __init__: re-exports everything below
     {"jaxact.cli"},
     {"jaxact.__main__"},
 ]
 """activations → init → mlp → train → sweep → cli, with losses and tasks as leaves."""
 
-EXPERIMENTS = "jaxact.experiments"
+WINGS: list[set[str]] = [
+    {"jaxact._validate", "jaxact._version", "jaxact._texmath"},  # shared private modules
+    {"jaxact.catalog", "jaxact.data"},  # the activations; tasks and data sets
+    {"jaxact.check", "jaxact.nn"},  # the checks; the network
+    {"jaxact.theory", "jaxact.training"},  # signal propagation; training and sweeps
+    {"jaxact", "jaxact.cli", "jaxact.__main__"},  # the re-exports and the command
+]
+"""catalog → check / nn → theory / training → cli, with data as a leaf."""
+
+EXPERIMENTS = "experiments"
 
 SHARED_PRIVATE: set[tuple[str, str, str]] = set()
 """(user, module, name) exceptions to the private-name rule: none."""
@@ -80,7 +100,9 @@ def imports(source: str, module: str) -> tuple[set[str], set[tuple[str, str]]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
-                if a.name == "jaxact" or a.name.startswith("jaxact."):
+                if a.name.split(".")[0] == EXPERIMENTS:
+                    mods.add(a.name)
+                elif a.name == "jaxact" or a.name.startswith("jaxact."):
                     mods.add(a.name)
                     aliases[a.asname or a.name.split(".")[0]] = (a.asname and a.name) or "jaxact"
         elif isinstance(node, ast.ImportFrom):
@@ -89,6 +111,9 @@ def imports(source: str, module: str) -> tuple[set[str], set[tuple[str, str]]]:
                 parts = package.split(".")
                 anchor = parts[: len(parts) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
+            if base.split(".")[0] == EXPERIMENTS:
+                mods.add(base)
+                continue
             if not (base == "jaxact" or base.startswith("jaxact.")):
                 continue
             for a in node.names:
@@ -121,6 +146,18 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
+def wing(module: str) -> int:
+    """The index in ``WINGS`` of the wing that holds ``module`` (its longest prefix)."""
+    best, found = -1, None
+    for i, names in enumerate(WINGS):
+        for w in names:
+            if (module == w or module.startswith(w + ".")) and len(w) > best:
+                best, found = len(w), i
+    if found is None:
+        raise AssertionError(f"{module} is in no wing of WINGS in tests/test_layering.py")
+    return found
+
+
 def rank(module: str) -> int:
     for i, layer in enumerate(LAYERS):
         if module in layer:
@@ -135,6 +172,8 @@ def problems(module: str, source: str) -> list[str]:
     for m in sorted(mods):
         if m == EXPERIMENTS or m.startswith(EXPERIMENTS + "."):
             out.append(f"{module} imports {m}: the library never imports the experiments")
+        elif m != module and wing(m) > wing(module):
+            out.append(f"{module} imports {m}, which is in a higher wing (a back-edge)")
         elif m != module and rank(m) >= rank(module):
             out.append(f"{module} imports {m}, which is not below it in LAYERS (a back-edge)")
     for m, name in sorted(names):
@@ -154,10 +193,23 @@ def test_module_respects_the_layers(module):
 def test_every_module_is_placed():
     for module in library_modules():
         rank(module)
+        wing(module)
+
+
+def test_every_wing_is_a_folder_with_a_docstring():
+    import ast as _ast
+
+    for names in WINGS[1:-1]:
+        for w in names:
+            init = ROOT / pathlib.Path(*w.split(".")) / "__init__.py"
+            if w == "jaxact.theory" and not init.exists():
+                continue
+            doc = _ast.get_docstring(_ast.parse(init.read_text(encoding="utf-8")))
+            assert doc and "import" in doc, f"{init}: a docstring saying what it may import"
 
 
 def test_experiments_use_no_private_library_names():
-    for path in sorted((PKG / "experiments").glob("*.py")):
+    for path in sorted((ROOT / "experiments").glob("*.py")):
         module = module_name(path)
         _, names = imports(path.read_text(encoding="utf-8"), module)
         bad = [
@@ -176,15 +228,17 @@ def test_experiments_use_no_private_library_names():
 @pytest.mark.parametrize(
     ("module", "source", "expected"),
     [
-        ("jaxact.losses", "from jaxact import mlp as _mlp\n", "back-edge"),
-        ("jaxact.mlp", "def f():\n    from jaxact import train\n", "back-edge"),
-        ("jaxact.mlp", "import jaxact.sweep\n", "back-edge"),
-        ("jaxact.init", "from jaxact.mlp import init_mlp\n", "back-edge"),
-        ("jaxact.cli", "import jaxact.experiments as e\n", "never imports the experiments"),
-        ("jaxact.cli", "from jaxact.experiments import names\n", "never imports the experiments"),
-        ("jaxact.diagnostics", "from jaxact import mlp as m\nm._forward(1)\n", "private"),
-        ("jaxact.diagnostics", "from jaxact.mlp import _Act\n", "private"),
-        ("jaxact.sweep", "import jaxact.mlp\njaxact.mlp._forward(0)\n", "private"),
+        ("jaxact.nn.losses", "from jaxact.nn import mlp as _mlp\n", "back-edge"),
+        ("jaxact.nn.mlp", "def f():\n    from jaxact.training import train\n", "back-edge"),
+        ("jaxact.catalog.activations", "from jaxact.check import oracles\n", "higher wing"),
+        ("jaxact.data.tasks", "import jaxact.nn.losses\n", "higher wing"),
+        ("jaxact.nn.mlp", "import jaxact.training.sweep\n", "back-edge"),
+        ("jaxact.nn.init", "from jaxact.nn.mlp import init_mlp\n", "back-edge"),
+        ("jaxact.cli", "import experiments as e\n", "never imports the experiments"),
+        ("jaxact.cli", "from experiments import names\n", "never imports the experiments"),
+        ("jaxact.nn.diagnostics", "from jaxact.nn import mlp as m\nm._forward(1)\n", "private"),
+        ("jaxact.nn.diagnostics", "from jaxact.nn.mlp import _Act\n", "private"),
+        ("jaxact.training.sweep", "import jaxact.nn.mlp\njaxact.nn.mlp._forward(0)\n", "private"),
     ],
 )
 def test_the_check_catches_a_breach(module, source, expected):
@@ -194,7 +248,7 @@ def test_the_check_catches_a_breach(module, source, expected):
 
 def test_the_check_accepts_what_is_allowed():
     ok = (
-        "from jaxact import _validate\nfrom jaxact import activations as _acts\n"
+        "from jaxact import _validate\nfrom jaxact.catalog import activations as _acts\n"
         "_acts.get('relu')\n_validate.choice('a', 'b', ['b'])\n"
     )
-    assert problems("jaxact.mlp", ok) == []
+    assert problems("jaxact.nn.mlp", ok) == []

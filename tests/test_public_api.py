@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import pytest
 
 import jaxact as ja
-from jaxact import activations
+from jaxact.catalog import activations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,11 +49,11 @@ def test_catalog_exported_statically():
     imported = {
         a.asname or a.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "jaxact.activations"
+        if isinstance(node, ast.ImportFrom) and node.module == "jaxact.catalog.activations"
         for a in node.names
     }
     assert {*ja.names(), *ja.aliases()} <= imported
-    # and jaxact.activations lists them in an explicit __all__
+    # and jaxact.catalog.activations lists them in an explicit __all__
     assert {*ja.names(), *ja.aliases()} <= set(activations.__all__)
     assert (ROOT / "jaxact" / "py.typed").exists()
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from jaxact.stats import mean_std_ci, t_quantile
+from jaxact.training.stats import mean_std_ci, t_quantile
 
 # Two-sided 95% critical values t(0.975, df) as tabulated (e.g. NIST/SEMATECH e-Handbook,
 # table 1.3.6.7.2), to the digits printed there.

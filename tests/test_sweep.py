@@ -23,11 +23,11 @@ import optax
 import pytest
 
 import jaxact as ja
-from jaxact import engine
-from jaxact.results import flag_diverged
-from jaxact.stats import t_quantile
+from jaxact.training import engine
+from jaxact.training.results import flag_diverged
+from jaxact.training.stats import t_quantile
 
-sw = sys.modules["jaxact.sweep"]  # the module (``ja.sweep`` is the function)
+sw = sys.modules["jaxact.training.sweep"]  # the module (``ja.sweep`` is the function)
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ACTS = ["relu", "tanh"]

@@ -410,7 +410,7 @@ def test_digits_bundled_file_shape_counts_checksum():
     import gzip
     import hashlib
 
-    from jaxact.tasks import DIGITS_SHA256
+    from jaxact.data.tasks import DIGITS_SHA256
 
     raw = importlib.resources.files("jaxact").joinpath("data/digits.csv.gz").read_bytes()
     text = gzip.decompress(raw)

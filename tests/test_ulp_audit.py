@@ -1,7 +1,7 @@
 """Tests of the ulp audit: the shipped references are right, the catalog meets its
 budgets on a sample of the grid, and injected errors are caught.
 
-The whole grid is audited by ``make check`` (``python -m jaxact.gradcheck``); here a
+The whole grid is audited by ``make check`` (``python -m jaxact.check.gradcheck``); here a
 random sample of it keeps the suite fast.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import jaxact as ja
-from jaxact import gradcheck, oracles, ulp_audit
+from jaxact.check import gradcheck, oracles, ulp_audit
 
 ELEMENTWISE = [n for n in ja.names() if ja.get(n).kind == "elementwise"]
 

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 import jaxact as ja
-from jaxact import activations
+from jaxact.catalog import activations
 
 x = jnp.linspace(-3.0, 3.0, 7)
 y: jax.Array = ja.gelu(x)

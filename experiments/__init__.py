@@ -1,0 +1,182 @@
+"""The experiments: each claim of the source texts (``shared/seeds/``) as an executable check.
+
+Each module states one claim, its source, the method and the pass criterion in its
+docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
+``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict.
+``python -m experiments`` runs them in the order of :data:`REGISTRY` and writes
+``REPORT.md``, CSV and PNG files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import pathlib
+import pickle
+import signal
+import tempfile
+import time
+import traceback
+from types import ModuleType
+
+from experiments._report import Check, Result
+
+HERE = pathlib.Path(__file__).resolve().parent
+"""The folder of the experiments (top level of a jaxact checkout)."""
+
+REGISTRY: dict[str, str] = {
+    name: f"experiments.{name}"
+    for name in (
+        "linear_collapse",
+        "xor_logistic",
+        "piecewise",
+        "vanishing_gradients",
+        "zero_centred",
+        "dying_relu",
+        "exploding_gradients",
+        "signal_propagation",
+        "iris_network",
+        "activation_advice",
+        "compute_cost",
+        "gallery",
+    )
+}
+"""Experiment name -> importable module, in report order."""
+
+EXCLUSIVE: frozenset[str] = frozenset({"compute_cost"})
+"""Experiments that time things: they run after the others, alone on the machine."""
+
+LONGEST_FIRST: tuple[str, ...] = (
+    "activation_advice",
+    "piecewise",
+    "vanishing_gradients",
+    "dying_relu",
+    "exploding_gradients",
+    "linear_collapse",
+    "iris_network",
+    "zero_centred",
+    "signal_propagation",
+    "gallery",
+    "xor_logistic",
+)
+"""The order in which parallel workers take experiments (longest first balances the load);
+names not listed go last. It changes nothing but the wall time."""
+
+
+CRASHED = "the experiment ran to the end"
+"""The name of the failing check of an experiment that raised."""
+
+
+def names() -> list[str]:
+    """The experiment names, in report order."""
+    return list(REGISTRY)
+
+
+def load(name: str) -> ModuleType:
+    """Import the module of experiment ``name``."""
+    return importlib.import_module(REGISTRY[name])
+
+
+def crashed(name: str, module: ModuleType | None, err: BaseException) -> Result:
+    """A failing result for an experiment that raised ``err``, with the traceback."""
+    tb = "".join(traceback.format_exception(err)).strip()
+    return Result(
+        name=name,
+        title=getattr(module, "TITLE", name),
+        claim=getattr(module, "CLAIM", ""),
+        source=getattr(module, "SOURCE", ""),
+        method=getattr(module, "METHOD", ""),
+        criterion=getattr(module, "CRITERION", ""),
+        checks=[Check(CRASHED, type(err).__name__, "no error", False)],
+        notes=[f"The experiment raised:\n\n```\n{tb}\n```".replace("\n", "\n> ")],
+    )
+
+
+def fingerprint(quick: bool) -> str:
+    """A digest of everything a result depends on: the sources, the mode, the JAX version.
+
+    A result saved under another fingerprint is never reused.
+    """
+    import jax
+
+    h = hashlib.sha256(f"{'quick' if quick else 'full'} jax {jax.__version__}\n".encode())
+    for root in (pathlib.Path(importlib.import_module("jaxact").__file__).parent, HERE):
+        for f in sorted(root.rglob("*")):
+            if f.suffix in (".py", ".csv", ".gz", ".npz") and "__pycache__" not in f.parts:
+                h.update(f"{f.relative_to(root.parent).as_posix()}\n".encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _saved_path(out: pathlib.Path, name: str, quick: bool) -> pathlib.Path:
+    return out / ".done" / f"{name}.{'quick' if quick else 'full'}.pkl"
+
+
+def save_done(out: pathlib.Path, result: Result, quick: bool, digest: str) -> None:
+    """Keep a finished experiment's result, so that a rerun after an interruption skips it.
+
+    Written to a temporary file renamed over the old one: never half a file. Results of
+    experiments that raised are not kept.
+    """
+    if result.checks and result.checks[0].name == CRASHED:
+        return
+    path = _saved_path(out, result.name, quick)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pickle.dumps((digest, result)))
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result | None:
+    """The result that an earlier run of the same code and mode saved, if its figures are
+    still there; else ``None``."""
+    path = _saved_path(out, name, quick)
+    try:
+        saved, result = pickle.loads(path.read_bytes())
+    except (
+        OSError,
+        EOFError,
+        ImportError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ValueError,
+        TypeError,
+    ):
+        return None
+    if saved != digest or not isinstance(result, Result) or result.name != name:
+        return None
+    if not all(pathlib.Path(f).exists() for f in result.figures):
+        return None
+    return result
+
+
+def worker_init() -> None:
+    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers).
+
+    Defined here, not in ``__main__``, so that spawned workers can import it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:
+    """Run experiment ``name``; an exception becomes a failing result.
+
+    Returns:
+      The result (with its wall time in ``seconds``) and the CPU seconds it used.
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
+    module = None
+    try:
+        module = load(name)
+        r = module.run(quick=quick, out=pathlib.Path(out))
+    except Exception as err:  # reported as a failed claim, with its traceback
+        r = crashed(name, module, err)
+        traceback.print_exc()
+    r.seconds = time.perf_counter() - t0
+    return r, time.process_time() - c0
