@@ -65,6 +65,8 @@ from jaxact.catalog.activations import (
     tanhshrink as tanhshrink,
     threshold as threshold,
 )
+from jaxact.catalog.rational import *  # noqa: F403
+from jaxact.catalog.registry import families as families
 from jaxact.data.tasks import *  # noqa: F403
 from jaxact.nn.diagnostics import *  # noqa: F403
 from jaxact.nn.init import *  # noqa: F403

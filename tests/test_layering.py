@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
     {"jaxact.check.oracles"},  # the mpmath references, over mpmath alone
     {"jaxact.catalog.registry"},  # the catalog machinery, where it is a module of its own
     {"jaxact.catalog.activations"},
+    {"jaxact.catalog.rational"},  # the rational family, over the catalog (its fits)
     {"jaxact.check.ulp_audit"},  # the catalog against the oracles, in ulp
     {"jaxact.nn.init", "jaxact.check.gradcheck"},
     {"jaxact.nn.mlp"},

@@ -54,6 +54,7 @@ from jaxact.catalog.registry import (  # noqa: F401  (re-exported: the builders 
     build_elementwise,
     build_vector,
     elementwise,
+    families,
     get,
     names,
     register,

@@ -32,6 +32,7 @@ __all__ = [
     "Kink",
     "UlpBudget",
     "aliases",
+    "families",
     "get",
     "names",
 ]
@@ -142,6 +143,9 @@ class Activation:
       param_derivatives: ∂f/∂p(x, **params) for each parameter p.
       defaults: the parameters and their defaults.
       learnable: parameters a model learns per unit (PReLU's slope, swish's beta).
+      learnable_per_unit: ``True``: a model keeps one value of each learnable parameter
+        per unit, shape ``(n_out,)``; ``False``: one per layer, shape ``(1,)`` (the
+        coefficients of a rational activation).
       card: the property card.
       aliases: other names that resolve to this entry.
       jax_nn: the name of the jax.nn counterpart, if any.
@@ -162,6 +166,7 @@ class Activation:
     defaults: Mapping[str, float]
     learnable: tuple[str, ...]
     card: Card
+    learnable_per_unit: bool = True
     aliases: tuple[str, ...] = ()
     jax_nn: str | None = None
     jax_nn_kwargs: Mapping[str, Any] = dataclasses.field(
@@ -177,6 +182,7 @@ class Activation:
 
 REGISTRY: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
+_FAMILIES: dict[str, Callable[[str], Activation]] = {}
 
 
 # --------------------------------------------------------------------------------------
@@ -268,7 +274,17 @@ def with_rule(
     return core
 
 
-def build_elementwise(
+def build_elementwise(name: str, **spec: Any) -> Callable[..., Array]:
+    """Build and register an elementwise activation; return its public function.
+
+    The keyword arguments are those of :func:`make_elementwise`.
+    """
+    rec = make_elementwise(name, **spec)
+    register(rec)
+    return rec.fn
+
+
+def make_elementwise(
     name: str,
     *,
     forward: Callable[..., Array],
@@ -280,14 +296,15 @@ def build_elementwise(
     params: Mapping[str, float] | None = None,
     param_derivatives: Mapping[str, Callable[..., Array]] | None = None,
     learnable: tuple[str, ...] = (),
+    learnable_per_unit: bool = True,
     aliases: tuple[str, ...] = (),
     jax_nn: str | None = None,
     jax_nn_kwargs: Mapping[str, Any] | None = None,
     torch: str | None = None,
     keras: str | None = None,
     notes: str = "",
-) -> Callable[..., Array]:
-    """Build and register an elementwise activation; return its public function.
+) -> Activation:
+    """Build an elementwise activation's record (not registered).
 
     (Over 80 lines: the closures it returns — input checks, the custom rule, the named
     derivatives — share its local state; split up, they would pass it around.)
@@ -354,27 +371,25 @@ def build_elementwise(
         g.__name__ = g.__qualname__ = f"{name}_{what}"
         return g
 
-    register(
-        Activation(
-            name=name,
-            fn=fn,
-            kind="elementwise",
-            derivative=named(derivative, "derivative"),
-            second_derivative=named(second_derivative, "second_derivative"),
-            reference=named(reference, "reference"),
-            param_derivatives={k: named(v, f"d_{k}") for k, v in param_derivatives.items()},
-            defaults=MappingProxyType(params),
-            learnable=learnable,
-            card=card,
-            aliases=aliases,
-            jax_nn=jax_nn,
-            jax_nn_kwargs=MappingProxyType(dict(jax_nn_kwargs or {})),
-            torch=torch,
-            keras=keras,
-            notes=notes,
-        )
+    return Activation(
+        name=name,
+        fn=fn,
+        kind="elementwise",
+        derivative=named(derivative, "derivative"),
+        second_derivative=named(second_derivative, "second_derivative"),
+        reference=named(reference, "reference"),
+        param_derivatives={k: named(v, f"d_{k}") for k, v in param_derivatives.items()},
+        defaults=MappingProxyType(params),
+        learnable=learnable,
+        learnable_per_unit=learnable_per_unit,
+        card=card,
+        aliases=aliases,
+        jax_nn=jax_nn,
+        jax_nn_kwargs=MappingProxyType(dict(jax_nn_kwargs or {})),
+        torch=torch,
+        keras=keras,
+        notes=notes,
     )
-    return fn
 
 
 def _dparam(f: Callable[..., Array], i: int) -> Callable[..., Array]:
@@ -400,6 +415,30 @@ def register(rec: Activation) -> None:
     REGISTRY[rec.name] = rec
     for a in rec.aliases:
         _ALIASES[a] = rec.name
+
+
+def register_family(prefix: str, resolve: Callable[[str], Activation]) -> None:
+    """Let :func:`get` resolve ``prefix`` and ``prefix:...`` names by ``resolve(name)``:
+    a family of records beside the catalog (the rational activations), not in
+    :func:`names`."""
+    if prefix in REGISTRY or prefix in _ALIASES or prefix in _FAMILIES:
+        raise ValueError(f"activation name {prefix!r} registered twice")
+    _FAMILIES[prefix] = resolve
+
+
+def families() -> list[str]:
+    """The families that :func:`get` resolves beside the catalog (``["rational"]``).
+
+    Returns:
+      A list of strings: each resolves as a name, ``get(prefix)``, and with options,
+      ``get(prefix + ":...")``.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> ja.families()
+      ['rational']
+    """
+    return list(_FAMILIES)
 
 
 def set_public(name: str, fn: Callable[..., Array]) -> None:
@@ -485,7 +524,9 @@ def get(
         key = _ALIASES.get(key, key)
         if key in REGISTRY:
             return REGISTRY[key]
-        choices = [*REGISTRY, *_ALIASES]
+        if key.split(":")[0] in _FAMILIES:
+            return _FAMILIES[key.split(":")[0]](key)
+        choices = [*REGISTRY, *_ALIASES, *_FAMILIES]
         close = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise ValueError(

@@ -309,7 +309,8 @@ def check(
 
     Args:
       names: activation names or aliases; default every name in
-        :func:`jaxact.names`. A single string is one name.
+        :func:`jaxact.names` and the default member of each of
+        :func:`jaxact.families`. A single string is one name.
       checks: check groups to run, from :data:`CHECKS`; default all of them.
 
     Returns:
@@ -328,7 +329,7 @@ def check(
       ['oracle f', "oracle f'", "oracle f''"]
     """
     if names is None:
-        names = _act.names()
+        names = [*_act.names(), *_act.families()]
     elif isinstance(names, str):
         names = [names]
     records = [_act.get(n) for n in names]
@@ -382,7 +383,8 @@ def check_activation(
     groups = _groups(checks)
     if oracle is _DEFAULT:
         table = _ORACLES if rec.kind == "elementwise" else _VECTOR_ORACLES
-        oracle = table.get(rec.name)
+        # a family's members ("rational:tanh") share its formula
+        oracle = table.get(rec.name, table.get(rec.name.split(":")[0]))
     with jax.enable_x64(True), np.errstate(all="ignore"):
         if rec.kind == "elementwise":
             return _check_elementwise(rec, groups, oracle)
@@ -1875,7 +1877,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.make_references:
-        recs = [_act.get(n) for n in _act.names() if _act.get(n).kind == "elementwise"]
+        every = [*_act.names(), *_act.families()]
+        recs = [_act.get(n) for n in every if _act.get(n).kind == "elementwise"]
         oracles.make_references(recs, args.make_references, processes=os.cpu_count() or 1)
         return 0
     report = check(args.names or None, checks=args.checks)

@@ -104,6 +104,13 @@ def _leaky(x: Any, negative_slope: Any) -> Any:
     return x if x >= 0 else negative_slope * x
 
 
+def _rational(x: Any, **c: Any) -> Any:
+    """P(x) / (1 + |Σ b_j x^j|) from coefficients named a0.. and b1.. (any degrees)."""
+    p = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "a"), 0 * x)
+    b = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "b"), 0 * x)
+    return p / (1 + abs(b))
+
+
 ELEMENTWISE: dict[str, Callable[..., Any]] = {
     "identity": lambda x: x,
     "relu": lambda x: max(x, 0 * x),
@@ -135,6 +142,7 @@ ELEMENTWISE: dict[str, Callable[..., Any]] = {
     "sparse_plus": _sparse_plus,
     "softsign": lambda x: x / (1 + abs(x)),
     "exponential": lambda x: mp.exp(x),
+    "rational": _rational,  # every member of the family: the coefficients are parameters
 }
 """Independent mpmath formulas ``f(x, **params)`` for the elementwise activations, from
 the definitions in jax.nn and PyTorch; the parameters are the record's defaults."""

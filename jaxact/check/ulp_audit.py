@@ -47,7 +47,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxact.catalog import activations as _cat
+from jaxact.catalog import activations as _cat, rational as _rational  # noqa: F401  (registers the family)
 from jaxact.check import oracles
 
 __all__ = [
@@ -169,7 +169,7 @@ def _at_zero(rec: _cat.Activation, quantity: str, sign: float) -> float:
         for k in rec.card.kinks:
             if k.x == 0.0:
                 return float(k.d1)
-    oracle = oracles.ELEMENTWISE[rec.name]
+    oracle = oracles.ELEMENTWISE.get(rec.name, oracles.ELEMENTWISE.get(rec.name.split(":")[0]))
     t = oracles.truth(rec.name, math.copysign(0.0, sign), dict(rec.defaults), oracle=oracle)
     return float(t[quantity])
 
@@ -292,7 +292,8 @@ def audit(
     """Audit elementwise activations of the catalog (vector kinds are skipped).
 
     Args:
-      names: activation names or aliases; default the whole catalog.
+      names: activation names or aliases; default the whole catalog and the default
+        member of each family (``"rational"``).
       dtypes: from :data:`DTYPES`.
       sample: audit this many random grid points per dtype (default: all).
       seed: the seed of ``sample``.
@@ -301,7 +302,7 @@ def audit(
       A list of :class:`UlpRow`, by activation, dtype and quantity.
     """
     if names is None:
-        names = _cat.names()
+        names = [*_cat.names(), *_cat.families()]
     elif isinstance(names, str):
         names = [names]
     rows: list[UlpRow] = []

@@ -200,10 +200,11 @@ def _check_params(params: Any) -> list[tuple[int, int]]:
                 f"{specs[-1][1]} outputs"
             )
         for pname, v in act.items():
-            if jnp.shape(v) != (jnp.shape(w)[1],):
+            # (1,): one value per layer (a rational activation's coefficients)
+            if jnp.shape(v) not in ((jnp.shape(w)[1],), (1,)):
                 raise ValueError(
-                    f"`params[{i}]['act'][{pname!r}]`: expected shape ({jnp.shape(w)[1]},), "
-                    f"got {jnp.shape(v)}"
+                    f"`params[{i}]['act'][{pname!r}]`: expected shape ({jnp.shape(w)[1]},) "
+                    f"(per unit) or (1,) (per layer), got {jnp.shape(v)}"
                 )
         specs.append((int(jnp.shape(w)[0]), int(jnp.shape(w)[1])))
     dtype = dtypes["params[0]['w']"]
@@ -318,7 +319,8 @@ def init_mlp(
     Returns:
       A list of L dicts: ``{"w": (n_in, n_out), "b": (n_out,)}``, plus ``"act":
       {pname: (n_out,)}`` on hidden layers when the activation has learnable
-      parameters.
+      parameters (``(1,)`` when the record keeps them per layer: the rational
+      activations).
 
     Raises:
       ValueError: layers that do not chain, widths below 1, unknown ``init`` or
@@ -347,7 +349,8 @@ def init_mlp(
             "b": jnp.zeros((n_out,), dt),
         }
         if rec is not None and rec.learnable and i < len(specs) - 1:
-            layer["act"] = {p: jnp.full((n_out,), rec.defaults[p], dt) for p in rec.learnable}
+            shape = (n_out,) if rec.learnable_per_unit else (1,)
+            layer["act"] = {p: jnp.full(shape, rec.defaults[p], dt) for p in rec.learnable}
         params.append(layer)
     return params
 
@@ -591,8 +594,12 @@ def _backward(
         below = params[i - 1]
         kw = {k: v[None, :] for k, v in below.get("act", {}).items()}
         if "act" in below:
+            # sum over the batch, and over the units for a per-layer value of shape (1,)
             grads[i - 1]["act"] = {
-                k: jnp.sum(g * rec.param_derivatives[k](z, **kw), axis=0) for k in below["act"]
+                k: jnp.sum(g * rec.param_derivatives[k](z, **kw), axis=0).sum(keepdims=True)
+                if v.shape == (1,)
+                else jnp.sum(g * rec.param_derivatives[k](z, **kw), axis=0)
+                for k, v in below["act"].items()
             }
         delta = g * rec.derivative(z, **kw)
     # Keep each layer's keys in the order of params.
