@@ -223,12 +223,21 @@ def _parts(x: Array, a: Sequence[Array], b: Sequence[Array]) -> dict[str, Any]:
     bt = _horner(b, s)
     bt1 = _horner([j * b[j - 1] for j in range(1, n + 1)], s)
     bt2 = _horner([j * (j - 1) * b[j - 1] for j in range(1, n + 1)], s)
+    # W = P̃₁B̃ − B̃₁P̃ = Σ (i − j) aᵢ b_j s^(m+n−i−j), its cancelling leading terms
+    # ((m a_m) b_n − (n b_n) a_m) combined exactly in the coefficients
+    w = _horner(
+        [
+            sum(((i - (t - i)) * a[i] * b[t - i - 1] for i in range(m + 1) if 1 <= t - i <= n), 0.0)
+            for t in range(1, m + n + 1)
+        ],
+        s,
+    )
     d2p = _horner([i * (i - 1) * a[i] for i in range(m, 1, -1)], xd) if m > 1 else 0.0 * xd
     d2b = _horner([j * (j - 1) * b[j - 1] for j in range(n, 1, -1)], xd) if n > 1 else 0.0 * xd
     den = jnp.maximum(jnp.abs(s) ** n + jnp.abs(bt), tiny)
     return dict(
         m=m, n=n, big=big, x=xd, s=s, sg=sg, p=p, dp=dp, b=bx, db=db, q=q, d2p=d2p,
-        d2b=d2b, pt=pt, pt1=pt1, pt2=pt2, bt=bt, bt1=bt1, bt2=bt2, den=den,
+        d2b=d2b, w=w, pt=pt, pt1=pt1, pt2=pt2, bt=bt, bt1=bt1, bt2=bt2, den=den,
         xs=jnp.where(big, x, 2.0),
     )  # fmt: skip
 
@@ -251,7 +260,9 @@ def _derivative(x: Array, *c: Array, m: int) -> Array:
     half = jnp.abs(a[0] * b[0])
     at0 = jnp.clip(0.0, a[1] - half, a[1] + half)
     direct = jnp.where(x == 0, at0, direct)
-    inner = (v["pt1"] - jnp.sign(v["bt"]) * v["bt1"] * v["pt"] / v["den"]) / v["den"]
+    # (P̃₁ D − sgn(B̃) B̃₁ P̃) / D² with D = |s|ⁿ + sgn(B̃) B̃: = (P̃₁|s|ⁿ + sgn(B̃) W) / D²
+    num = v["pt1"] * jnp.abs(v["s"]) ** v["n"] + jnp.sign(v["bt"]) * v["w"]
+    inner = num / v["den"] / v["den"]
     scaled = v["sg"] * _times_pow(inner, v["xs"], v["s"], v["m"] - v["n"] - 1)
     return jnp.where(v["big"], scaled, direct)
 
@@ -264,9 +275,23 @@ def _second(x: Array, *c: Array, m: int) -> Array:
     sb = jnp.sign(v["b"])
     d1 = (v["dp"] - f * sb * v["db"]) / v["q"]
     direct = (v["d2p"] - 2.0 * sb * v["db"] * d1 - sb * v["d2b"] * f) / v["q"]
-    sbt, den = jnp.sign(v["bt"]), v["den"]
-    f1 = (v["pt1"] - sbt * v["bt1"] * v["pt"] / den) / den
-    inner = (v["pt2"] - 2.0 * sbt * v["bt1"] * f1 - sbt * v["bt2"] * v["pt"] / den) / den
+    # Scaled: (P̃₂ − 2σB̃₁F₁ − σB̃₂P̃/D)/D with F₁ = f′'s inner factor and σ = sgn(B̃),
+    # times D³ and expanded in e = |s|ⁿ, D = e + σB̃: e(P̃₂e + σU) + σ²V, where V's
+    # leading terms cancel to (m−n)(m−n−1) a_m b_n², combined in its coefficients.
+    a, b = c[: m + 1], c[m + 1 :]
+    n = len(b)
+    sbt, den, e = jnp.sign(v["bt"]), v["den"], jnp.abs(v["s"]) ** n
+    u = 2.0 * v["pt2"] * v["bt"] - 2.0 * v["bt1"] * v["pt1"] - v["bt2"] * v["pt"]
+    terms: dict[int, Any] = {}
+    for i in range(m + 1):
+        for j in range(1, n + 1):
+            for k in range(1, n + 1):
+                cf = i * (i - 1) - 2 * i * j + 2 * j * k - j * (j - 1)
+                if cf:
+                    t = i + j + k
+                    terms[t] = terms.get(t, 0.0) + cf * a[i] * b[j - 1] * b[k - 1]
+    vv = _horner([terms.get(t, 0.0) for t in range(2, m + 2 * n + 1)], v["s"])
+    inner = (e * (v["pt2"] * e + sbt * u) + sbt * sbt * vv) / den / den / den
     scaled = v["sg"] * _times_pow(inner, v["xs"], v["s"], v["m"] - v["n"] - 2)
     return jnp.where(v["big"], scaled, direct)
 
