@@ -85,6 +85,7 @@ __all__ = [
     "rational",
     "rational_activation",
     "rational_coefficients",
+    "rational_denominator",
     "rational_fit",
     "rational_init",
     "rational_names",
@@ -194,56 +195,57 @@ def _times_pow(r: Array, x: Array, s: Array, e: int) -> Array:
     for _ in range(max(e, 0)):
         r = r * x
     for _ in range(max(-e, 0)):
-        r = r * s
+        r = r / x  # not r·s: s = 1/x is subnormal, and read as 0, near the largest x
     return r
 
 
-def _parts(x: Array, a: Sequence[Array], b: Sequence[Array]) -> dict[str, Any]:
-    """Everything f, f′ and ∂f/∂p need, on both branches (|x| ≤ 1 direct, else in 1/x).
+def _parts(x: Array, a: Sequence[Array], b: Sequence[Array], order: int) -> dict[str, Any]:
+    """What f (order 0), f′ (1) or f″ (2) and ∂f/∂p (0) need, on both branches (|x| ≤ 1
+    direct, else in s = 1/x); only those, which keeps the compiled programs small.
 
     The unselected branch is computed at x = 0.5 or s = 0.5, where every quantity is
-    finite, so that autodiff of the hand formulas (f″, mixed partials) stays finite.
+    finite, so that autodiff of the hand formulas (mixed partials) stays finite.
     """
     m, n = len(a) - 1, len(b)
     big = jnp.abs(x) > 1
     xd = jnp.where(big, 0.5, x)
     s = jnp.where(big, 1.0 / jnp.where(big, x, 2.0), 0.5)
-    sg = jnp.where(x < 0, float((-1) ** n), 1.0)
     tiny = float(jnp.finfo(x.dtype).tiny)
-    # direct: P, P′, B, B′ in x
-    p = _horner(a[::-1], xd)
-    dp = _horner([i * a[i] for i in range(m, 0, -1)], xd)
-    bx = _horner([*b[::-1], 0.0], xd)
-    db = _horner([j * b[j - 1] for j in range(n, 0, -1)], xd)
-    q = 1.0 + jnp.abs(bx)
-    # scaled: P̃, P̃₁, B̃, B̃₁ in s
-    pt = _horner(a, s)
-    pt1 = _horner([i * a[i] for i in range(m + 1)], s)
-    pt2 = _horner([i * (i - 1) * a[i] for i in range(m + 1)], s)
     bt = _horner(b, s)
-    bt1 = _horner([j * b[j - 1] for j in range(1, n + 1)], s)
-    bt2 = _horner([j * (j - 1) * b[j - 1] for j in range(1, n + 1)], s)
-    # W = P̃₁B̃ − B̃₁P̃ = Σ (i − j) aᵢ b_j s^(m+n−i−j), its cancelling leading terms
-    # ((m a_m) b_n − (n b_n) a_m) combined exactly in the coefficients
-    w = _horner(
-        [
-            sum(((i - (t - i)) * a[i] * b[t - i - 1] for i in range(m + 1) if 1 <= t - i <= n), 0.0)
+    v = dict(m=m, n=n, big=big, x=xd, s=s, bt=bt, xs=jnp.where(big, x, 2.0))
+    v["sg"] = jnp.where(x < 0, float((-1) ** n), 1.0)
+    v["p"] = _horner(a[::-1], xd)  # P(x), direct
+    # B(x) = x·(B(x)/x), and sgn B = sgn x · sgn(B/x): B itself underflows for tiny x
+    bq = _horner(b[::-1], xd)
+    v["b"] = xd * bq
+    v["sb"] = jnp.sign(xd) * jnp.sign(bq)
+    v["q"] = 1.0 + jnp.abs(v["b"])
+    v["pt"] = _horner(a, s)  # P̃(s) = Σ aᵢ s^(m−i)
+    v["den"] = jnp.maximum(jnp.abs(s) ** n + jnp.abs(bt), tiny)  # D = |s|ⁿ + |B̃(s)|
+    if order >= 1:
+        v["dp"] = _horner([i * a[i] for i in range(m, 0, -1)], xd)
+        v["db"] = _horner([j * b[j - 1] for j in range(n, 0, -1)], xd)
+        v["pt1"] = _horner([i * a[i] for i in range(m + 1)], s)
+        # W = P̃₁B̃ − B̃₁P̃ = Σ (i − j) aᵢ b_j s^(m+n−i−j), its cancelling leading terms
+        # ((m a_m) b_n − (n b_n) a_m) combined exactly in the coefficients
+        wc = [
+            sum(((2 * i - t) * a[i] * b[t - i - 1] for i in range(m + 1) if 1 <= t - i <= n), 0.0)
             for t in range(1, m + n + 1)
-        ],
-        s,
-    )
-    d2p = _horner([i * (i - 1) * a[i] for i in range(m, 1, -1)], xd) if m > 1 else 0.0 * xd
-    d2b = _horner([j * (j - 1) * b[j - 1] for j in range(n, 1, -1)], xd) if n > 1 else 0.0 * xd
-    den = jnp.maximum(jnp.abs(s) ** n + jnp.abs(bt), tiny)
-    return dict(
-        m=m, n=n, big=big, x=xd, s=s, sg=sg, p=p, dp=dp, b=bx, db=db, q=q, d2p=d2p,
-        d2b=d2b, w=w, pt=pt, pt1=pt1, pt2=pt2, bt=bt, bt1=bt1, bt2=bt2, den=den,
-        xs=jnp.where(big, x, 2.0),
-    )  # fmt: skip
+        ]
+        v["w"] = _horner(wc, s)
+    if order >= 2:
+        v["pt2"] = _horner([i * (i - 1) * a[i] for i in range(m + 1)], s)
+        v["bt1"] = _horner([j * b[j - 1] for j in range(1, n + 1)], s)
+        v["bt2"] = _horner([j * (j - 1) * b[j - 1] for j in range(1, n + 1)], s)
+        v["d2p"] = _horner([i * (i - 1) * a[i] for i in range(m, 1, -1)], xd) if m > 1 else 0 * xd
+        v["d2b"] = (
+            _horner([j * (j - 1) * b[j - 1] for j in range(n, 1, -1)], xd) if n > 1 else 0 * xd
+        )
+    return v
 
 
 def _forward(x: Array, *c: Array, m: int) -> Array:
-    v = _parts(x, c[: m + 1], c[m + 1 :])
+    v = _parts(x, c[: m + 1], c[m + 1 :], 0)
     direct = v["p"] / v["q"]
     scaled = v["sg"] * _times_pow(v["pt"] / v["den"], v["xs"], v["s"], v["m"] - v["n"])
     return jnp.where(v["big"], scaled, direct)
@@ -251,9 +253,9 @@ def _forward(x: Array, *c: Array, m: int) -> Array:
 
 def _derivative(x: Array, *c: Array, m: int) -> Array:
     a, b = c[: m + 1], c[m + 1 :]
-    v = _parts(x, a, b)
+    v = _parts(x, a, b, 1)
     f = v["p"] / v["q"]
-    direct = (v["dp"] - f * jnp.sign(v["b"]) * v["db"]) / v["q"]
+    direct = (v["dp"] - f * v["sb"] * v["db"]) / v["q"]
     # Kink of |B| at x = 0: one-sided slopes a₁ ∓ a₀|b₁|; the minimum-norm subgradient
     # is the point of that interval closest to 0. (A subnormal x, read as 0 by XLA on
     # CPU, gets this value too.)
@@ -270,9 +272,9 @@ def _derivative(x: Array, *c: Array, m: int) -> Array:
 def _second(x: Array, *c: Array, m: int) -> Array:
     """f″ = (P″ − 2 sgn(B) B′ f′ − sgn(B) B″ f) / Q (differentiate Q f = P twice, with
     sgn(B) constant between the roots of B); in 1/x for |x| > 1 like f′."""
-    v = _parts(x, c[: m + 1], c[m + 1 :])
+    v = _parts(x, c[: m + 1], c[m + 1 :], 2)
     f = v["p"] / v["q"]
-    sb = jnp.sign(v["b"])
+    sb = v["sb"]
     d1 = (v["dp"] - f * sb * v["db"]) / v["q"]
     direct = (v["d2p"] - 2.0 * sb * v["db"] * d1 - sb * v["d2b"] * f) / v["q"]
     # Scaled: (P̃₂ − 2σB̃₁F₁ − σB̃₂P̃/D)/D with F₁ = f′'s inner factor and σ = sgn(B̃),
@@ -298,7 +300,7 @@ def _second(x: Array, *c: Array, m: int) -> Array:
 
 def _d_numerator(i: int, m: int) -> Callable[..., Array]:
     def d(x: Array, *c: Array) -> Array:
-        v = _parts(x, c[: m + 1], c[m + 1 :])
+        v = _parts(x, c[: m + 1], c[m + 1 :], 0)
         direct = v["x"] ** i / v["q"]
         scaled = v["sg"] * _times_pow(1.0 / v["den"], v["xs"], v["s"], i - v["n"])
         return jnp.where(v["big"], scaled, direct)
@@ -308,9 +310,9 @@ def _d_numerator(i: int, m: int) -> Callable[..., Array]:
 
 def _d_denominator(j: int, m: int) -> Callable[..., Array]:
     def d(x: Array, *c: Array) -> Array:
-        v = _parts(x, c[: m + 1], c[m + 1 :])
+        v = _parts(x, c[: m + 1], c[m + 1 :], 0)
         f = v["p"] / v["q"]
-        direct = -f * jnp.sign(v["b"]) * v["x"] ** j / v["q"]
+        direct = -f * v["sb"] * v["x"] ** j / v["q"]
         r = -jnp.sign(v["bt"]) * v["sg"] * (v["pt"] / v["den"]) / v["den"]
         scaled = _times_pow(r, v["xs"], v["s"], v["m"] - 2 * v["n"] + j)
         return jnp.where(v["big"], scaled, direct)
@@ -684,7 +686,90 @@ def rational_coefficients(act_params: Mapping[str, ArrayLike]) -> tuple[Array, A
     return stack(a), stack(b)
 
 
-_DEFAULT_BUDGETS: tuple[UlpBudget, ...] = ()
+def is_rational(rec: Any) -> bool:
+    """Whether ``rec`` is a record of the rational family."""
+    return isinstance(rec, Activation) and rec.name.split(":")[0] == "rational"
+
+
+def start_of(rec: Any) -> str | None:
+    """The catalog activation a rational record was started from (``None`` for given
+    coefficients or a record of another kind)."""
+    if not is_rational(rec):
+        return None
+    toks = [t for t in rec.name.split(":")[1:] if t != "unit" and "," not in t]
+    start = toks[0] if toks else DEFAULT_START
+    return None if start.startswith("custom") else start
+
+
+def rational_denominator(x: ArrayLike, **coefficients: ArrayLike) -> Array:
+    """Q(x) = 1 + |Σ_{j≥1} b_j x^j| from the coefficients ``b1 .. bn`` (the ``a``'s,
+    if given, are ignored): how far the denominator is from its floor of 1.
+
+    Args:
+      x: any shape.
+      coefficients: ``b1=..., b2=...`` (and optionally ``a0=...``), numbers or arrays
+        that broadcast against ``x``.
+
+    Returns:
+      An array of the broadcast shape, ≥ 1 (+inf where B overflows).
+
+    Examples:
+      >>> import jax.numpy as jnp, jaxact as ja
+      >>> ja.rational_denominator(jnp.array([0.0, 2.0]), b1=1.0, b2=-1.0)
+      Array([1., 3.], dtype=float32)
+    """
+    x = jnp.asarray(x)
+    x = x if jnp.issubdtype(x.dtype, jnp.floating) else x.astype(float)
+    bs = sorted((k for k in coefficients if k[0] == "b"), key=lambda k: int(k[1:]))
+    if not bs:
+        raise ValueError(f"`coefficients`: expected b1, b2, ..., got {sorted(coefficients)}")
+    cs = [jnp.asarray(coefficients[k], x.dtype) for k in bs]
+    return 1.0 + jnp.abs(_horner([*cs[::-1], 0.0], x))
+
+
+_COND = (
+    "P(x) is a sum of terms that cancel where f is small (f(−6) ≈ −0.02 from terms of "
+    "size ~1): the error is relative to the terms, so within |x| ≤ 64 it is counted in "
+    "units of at least one ulp of 1 (eps)"
+)
+_DEFAULT_BUDGETS: tuple[UlpBudget, ...] = (
+    *(
+        UlpBudget(q, dt, u, _COND, within=(-64.0, 64.0), floor=float(np.finfo(dt).eps))
+        for dt in ("float64", "float32")
+        for q, u in (("f", 6.0), ("f'", 4.0))
+    ),
+    *(
+        UlpBudget(
+            f"d/da{i}",
+            dt,
+            6.0,
+            "xⁱ/Q: the rounding of the power (up to i − 1 products), of Q (Horner in "
+            "x or 1/x) and of the quotient add up to 5.1 ulps (measured)",
+        )
+        for dt in ("float64", "float32")
+        for i in range(6)
+    ),
+    *(
+        UlpBudget(
+            f"d/db{j}",
+            dt,
+            128.0,
+            "−f·sgn(B)·x^j/Q carries the relative error of f where f is small (x ≈ −6: "
+            "up to 104 ulps measured); " + _COND,
+            within=(-64.0, 64.0),
+            floor=float(np.finfo(dt).eps),
+        )
+        for dt in ("float64", "float32")
+        for j in range(1, 5)
+    ),
+    *(
+        UlpBudget(
+            f"d/db{j}", dt, 6.0, "beyond |x| = 64: f, x^j/Q and their product, 4.1 ulps measured"
+        )
+        for dt in ("float64", "float32")
+        for j in range(1, 5)
+    ),
+)
 
 _DOC = r"""Rational activation (safe Padé activation unit) f = P(x) / (1 + |Σ b_j x^j|).
 

@@ -22,14 +22,20 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxact.catalog import activations as _acts
+from jaxact.catalog import activations as _acts, rational as _rational
 from jaxact.nn import mlp as _mlp
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
 ActivationLike = str | _acts.Activation | Callable[..., Array]
 
-__all__ = ["dead_fraction", "grad_norms", "layer_stats", "saturated_fraction"]
+__all__ = [
+    "dead_fraction",
+    "grad_norms",
+    "layer_stats",
+    "rational_health",
+    "saturated_fraction",
+]
 
 
 def _slopes(fw: _mlp.Forward, params: Any) -> list[Array]:
@@ -171,3 +177,48 @@ def layer_stats(params: Any, x: ArrayLike, *, activation: ActivationLike) -> dic
         "act_mean": _stack([jnp.mean(a) for a in hidden_act], dt),
         "act_var": _stack([jnp.var(a) for a in hidden_act], dt),
     }
+
+
+def rational_health(params: Any, x: ArrayLike, *, activation: ActivationLike) -> dict[str, Array]:
+    r"""Per hidden layer, the smallest denominator and the largest output of a rational
+    activation over the batch.
+
+    .. math::
+      q_l = \min_{i,j} Q(z_{l,ij}) \ge 1, \qquad r_l = \max_{i,j} |f(z_{l,ij})|
+
+    Q = 1 + |Σ b_j z^j| never falls below 1; ``min_q`` near 1 shows the denominator
+    inactive (f acting as a polynomial, which grows fast), a rising ``max_abs_f`` shows
+    a shape or a pre-activation drifting toward overflow before the loss does.
+
+    Args:
+      params: parameters from :func:`~jaxact.init_mlp` (L layers) with a rational
+        activation's coefficients in ``params[l]["act"]``.
+      x: features ``(n, d)``.
+      activation: a rational activation (``"rational"``, ``"rational:gelu"``, a record
+        from :func:`~jaxact.rational_activation`).
+
+    Returns:
+      ``{"min_q": (L - 1,), "max_abs_f": (L - 1,)}`` in the parameters' dtype.
+
+    Raises:
+      ValueError: ``activation`` is not a rational activation.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, jaxact as ja
+      >>> params = ja.init_mlp(jax.random.key(0), (2, 4, 4, 1), activation="rational")
+      >>> h = ja.rational_health(params, jnp.ones((3, 2)), activation="rational")
+      >>> h["min_q"].shape, bool(jnp.all(h["min_q"] >= 1))
+      ((2,), True)
+    """
+    act = _mlp.resolve_activation(activation)
+    if not _rational.is_rational(act.rec):
+        got = act.rec.name if act.rec is not None else repr(activation)
+        raise ValueError(f"`activation`: expected a rational activation, got {got}")
+    fw = _mlp.mlp_forward(params, x, activation=activation)
+    dt = fw.pre[-1].dtype
+    qs, fs = [], []
+    for layer, z, a in zip(params[:-1], fw.pre[:-1], fw.inputs[1:], strict=True):
+        kw = {k: v[None, :] for k, v in layer["act"].items()}
+        qs.append(jnp.min(_rational.rational_denominator(z, **kw)))
+        fs.append(jnp.max(jnp.abs(a)))
+    return {"min_q": _stack(qs, dt), "max_abs_f": _stack(fs, dt)}

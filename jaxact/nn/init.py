@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxact import _validate
-from jaxact.catalog import activations as _acts
+from jaxact.catalog import activations as _acts, rational as _rational
 
 Array = jax.Array
 Initializer = Callable[..., Array]
@@ -329,6 +329,8 @@ def default_init(activation: Any) -> str:
     ):
         return "glorot_normal"
     rec = _acts.get(activation)
+    if _rational.start_of(rec) is not None:  # a rational activation: as the one it starts from
+        return default_init(_rational.start_of(rec))
     if rec.name in _LECUN_FAMILY:
         return "lecun_normal"
     if rec.name in _HE_FAMILY:

@@ -58,7 +58,7 @@ import numpy as np
 import optax
 
 from jaxact import _validate
-from jaxact.catalog import activations as _acts
+from jaxact.catalog import activations as _acts, rational as _rational
 from jaxact.nn import diagnostics as _diag, init as _init, losses as _losses, mlp as _mlp
 
 Array = jax.Array
@@ -585,7 +585,8 @@ def make_chunk(
       (NaN for regression), ``"finite"`` ``(T,)`` bool (the loss is finite, and at the
       last entry every parameter too); with ``test``, ``"test_loss"`` ``(T,)`` and
       ``"test_accuracy"`` ``(T,)``; with ``diagnostics``, ``"grad_norm"`` ``(T, L)``,
-      ``"dead"`` ``(T, L-1)`` and ``"saturated"`` ``(T, L-1)``.
+      ``"dead"`` ``(T, L-1)`` and ``"saturated"`` ``(T, L-1)``, and for a rational
+      activation ``"min_q"`` and ``"max_abs_f"`` ``(T, L-1)`` (:func:`~jaxact.rational_health`).
 
     Raises:
       ValueError / TypeError: bad sizes, names or settings.
@@ -657,6 +658,8 @@ def make_chunk(
                 m["grad_norm"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g["w"]))) for g in grads])
                 m["dead"] = _diag.dead_fraction(params, x, activation=activation)
                 m["saturated"] = _diag.saturated_fraction(params, x, activation=activation)
+                if _rational.is_rational(act.rec):
+                    m.update(_diag.rational_health(params, x, activation=activation))
             return m
 
         n_log = -(-n // log_every) + 1
@@ -1055,7 +1058,8 @@ class FitResult:
         :func:`logged_steps`), ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)`` (NaN for
         regression), ``"finite"`` ``(T,)`` (the loss is finite; at the last entry every
         parameter too) and, with ``diagnostics=True``,
-        ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``;
+        ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``
+        (and ``"min_q"``, ``"max_abs_f"`` ``(T, L-1)`` for a rational activation);
         with held-out data, ``"test_loss"`` and ``"test_accuracy"`` ``(T,)``.
       sizes: the layer specs ``[(n_in, n_out), ...]``.
       kind: the loss kind.
