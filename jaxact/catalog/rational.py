@@ -188,6 +188,27 @@ def _horner(cs: Sequence[Array], t: Array) -> Array:
     return acc
 
 
+def _poly(coef: dict[int, Any], t: Array) -> Array:
+    """Σ_k coef[k]·t^k by Horner (coefficients by power)."""
+    top = max(coef)
+    return _horner([coef.get(k, 0.0) for k in range(top, -1, -1)], t)
+
+
+def _add(d: dict[int, Any], k: int, v: Any) -> None:
+    d[k] = d[k] + v if k in d else v
+
+
+def _combined(parts: list[tuple[dict[int, Any], int, int]], kappa: float) -> dict[int, Any]:
+    """Σ s^shift·poly (times κ where the flag is 1) over ``parts`` = [(poly, shift, flag)],
+    as one coefficient dict: the leading terms of the pieces cancel in the coefficients,
+    not in the values."""
+    out: dict[int, Any] = {}
+    for poly, shift, sign in parts:
+        for k, v in poly.items():
+            _add(out, k + shift, v if sign == 0 else kappa * v)
+    return out
+
+
 def _times_pow(r: Array, x: Array, s: Array, e: int) -> Array:
     """r·xᵉ for |x| > 1, one factor at a time (x for e > 0, s = 1/x for e < 0): each
     step moves |r| monotonically toward the result, so no intermediate overflows or
@@ -226,13 +247,6 @@ def _parts(x: Array, a: Sequence[Array], b: Sequence[Array], order: int) -> dict
         v["dp"] = _horner([i * a[i] for i in range(m, 0, -1)], xd)
         v["db"] = _horner([j * b[j - 1] for j in range(n, 0, -1)], xd)
         v["pt1"] = _horner([i * a[i] for i in range(m + 1)], s)
-        # W = P̃₁B̃ − B̃₁P̃ = Σ (i − j) aᵢ b_j s^(m+n−i−j), its cancelling leading terms
-        # ((m a_m) b_n − (n b_n) a_m) combined exactly in the coefficients
-        wc = [
-            sum(((2 * i - t) * a[i] * b[t - i - 1] for i in range(m + 1) if 1 <= t - i <= n), 0.0)
-            for t in range(1, m + n + 1)
-        ]
-        v["w"] = _horner(wc, s)
     if order >= 2:
         v["pt2"] = _horner([i * (i - 1) * a[i] for i in range(m + 1)], s)
         v["bt1"] = _horner([j * b[j - 1] for j in range(1, n + 1)], s)
@@ -262,8 +276,18 @@ def _derivative(x: Array, *c: Array, m: int) -> Array:
     half = jnp.abs(a[0] * b[0])
     at0 = jnp.clip(0.0, a[1] - half, a[1] + half)
     direct = jnp.where(x == 0, at0, direct)
-    # (P̃₁ D − sgn(B̃) B̃₁ P̃) / D² with D = |s|ⁿ + sgn(B̃) B̃: = (P̃₁|s|ⁿ + sgn(B̃) W) / D²
-    num = v["pt1"] * jnp.abs(v["s"]) ** v["n"] + jnp.sign(v["bt"]) * v["w"]
+    # (P̃₁ D − σ B̃₁ P̃) / D² with D = |s|ⁿ + σ B̃, σ = sgn(B̃): = (|s|ⁿ P̃₁ + σ W) / D²,
+    # = σ (W + κ sⁿ P̃₁) / D² with κ = σ·sgn(s)ⁿ (σ ≠ 0): one polynomial for each κ
+    n, sg_s, sbt = v["n"], v["s"], jnp.sign(v["bt"])
+    pt1 = {m - i: i * a[i] for i in range(1, m + 1)}
+    w = {}
+    for i in range(m + 1):
+        for j in range(1, n + 1):
+            if i != j:
+                _add(w, m + n - i - j, (i - j) * a[i] * b[j - 1])
+    kappa = sbt * jnp.where(sg_s < 0, float((-1) ** n), 1.0)
+    hp, hm = (_poly(_combined([(w, 0, 0), (pt1, n, 1)], k), sg_s) for k in (1.0, -1.0))
+    num = jnp.where(sbt == 0, jnp.abs(sg_s) ** n * v["pt1"], sbt * jnp.where(kappa > 0, hp, hm))
     inner = num / v["den"] / v["den"]
     scaled = v["sg"] * _times_pow(inner, v["xs"], v["s"], v["m"] - v["n"] - 1)
     return jnp.where(v["big"], scaled, direct)
@@ -277,23 +301,30 @@ def _second(x: Array, *c: Array, m: int) -> Array:
     sb = v["sb"]
     d1 = (v["dp"] - f * sb * v["db"]) / v["q"]
     direct = (v["d2p"] - 2.0 * sb * v["db"] * d1 - sb * v["d2b"] * f) / v["q"]
-    # Scaled: (P̃₂ − 2σB̃₁F₁ − σB̃₂P̃/D)/D with F₁ = f′'s inner factor and σ = sgn(B̃),
-    # times D³ and expanded in e = |s|ⁿ, D = e + σB̃: e(P̃₂e + σU) + σ²V, where V's
-    # leading terms cancel to (m−n)(m−n−1) a_m b_n², combined in its coefficients.
+    # Scaled: (P̃₂ − 2σB̃₁F₁ − σB̃₂P̃/D)/D with F₁ f′'s inner factor, σ = sgn(B̃), times
+    # D³ and expanded in e = |s|ⁿ = sgn(s)ⁿ sⁿ, D = e + σB̃: s²ⁿP̃₂ + κ sⁿ U + σ²V with
+    # κ = σ·sgn(s)ⁿ, U = 2P̃₂B̃ − 2B̃₁P̃₁ − B̃₂P̃ and V = P̃₂B̃² − 2B̃₁W − B̃₂P̃B̃; summed as
+    # one polynomial per κ (V's leading terms cancel to (m−n)(m−n−1) a_m b_n²).
     a, b = c[: m + 1], c[m + 1 :]
-    n = len(b)
-    sbt, den, e = jnp.sign(v["bt"]), v["den"], jnp.abs(v["s"]) ** n
-    u = 2.0 * v["pt2"] * v["bt"] - 2.0 * v["bt1"] * v["pt1"] - v["bt2"] * v["pt"]
-    terms: dict[int, Any] = {}
+    n, s_, sbt = len(b), v["s"], jnp.sign(v["bt"])
+    pt2 = {m - i: i * (i - 1) * a[i] for i in range(2, m + 1)}
+    u: dict[int, Any] = {}
+    vv: dict[int, Any] = {}
     for i in range(m + 1):
         for j in range(1, n + 1):
+            cu = 2 * i * (i - 1) - 2 * i * j - j * (j - 1)
+            if cu:
+                _add(u, m - i + n - j, cu * a[i] * b[j - 1])
             for k in range(1, n + 1):
                 cf = i * (i - 1) - 2 * i * j + 2 * j * k - j * (j - 1)
                 if cf:
-                    t = i + j + k
-                    terms[t] = terms.get(t, 0.0) + cf * a[i] * b[j - 1] * b[k - 1]
-    vv = _horner([terms.get(t, 0.0) for t in range(2, m + 2 * n + 1)], v["s"])
-    inner = (e * (v["pt2"] * e + sbt * u) + sbt * sbt * vv) / den / den / den
+                    _add(vv, m - i + 2 * n - j - k, cf * a[i] * b[j - 1] * b[k - 1])
+    kappa = sbt * jnp.where(s_ < 0, float((-1) ** n), 1.0)
+    parts = [(vv, 0, 0), (u, n, 1), (pt2 or {0: 0.0}, 2 * n, 0)]
+    hp, hm = (_poly(_combined(parts, k), s_) for k in (1.0, -1.0))
+    e = jnp.abs(s_) ** n
+    num = jnp.where(sbt == 0, e * e * v["pt2"], jnp.where(kappa > 0, hp, hm))
+    inner = num / v["den"] / v["den"] / v["den"]
     scaled = v["sg"] * _times_pow(inner, v["xs"], v["s"], v["m"] - v["n"] - 2)
     return jnp.where(v["big"], scaled, direct)
 
