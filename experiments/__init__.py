@@ -38,6 +38,7 @@ REGISTRY: dict[str, str] = {
         "signal_propagation",
         "iris_network",
         "activation_advice",
+        "rational_activations",
         "compute_cost",
         "gallery",
     )
