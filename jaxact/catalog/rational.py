@@ -351,6 +351,21 @@ def _d_denominator(j: int, m: int) -> Callable[..., Array]:
     return d
 
 
+def _param_tangent(x: Array, c: Sequence[Array], dc: Sequence[Array], m: int) -> Array:
+    """Σ ∂f/∂aᵢ·ȧᵢ + Σ ∂f/∂b_j·ḃ_j in one piece: (Ṗ(x) − f·sgn(B)·Ḃ(x)) / Q, where Ṗ
+    and Ḃ are the polynomials with the tangent coefficients (in 1/x for |x| > 1:
+    σⁿ x^(m−n) (P̃_ȧ − sgn(B̃) P̃ B̃_ḃ / D) / D)."""
+    a, b, da, db = c[: m + 1], c[m + 1 :], dc[: m + 1], dc[m + 1 :]
+    v = _parts(x, a, b, 0)
+    f = v["p"] / v["q"]
+    direct = (_horner(da[::-1], v["x"]) - f * v["sb"] * v["x"] * _horner(db[::-1], v["x"])) / v["q"]
+    inner = (
+        _horner(da, v["s"]) - jnp.sign(v["bt"]) * v["pt"] * _horner(db, v["s"]) / v["den"]
+    ) / v["den"]
+    scaled = v["sg"] * _times_pow(inner, v["xs"], v["s"], v["m"] - v["n"])
+    return jnp.where(v["big"], scaled, direct)
+
+
 def _reference(x: Array, *c: Array, m: int) -> Array:
     """The plain formula P(x) / (1 + |B(x)|), with no scaling and no custom rule."""
     a, b = c[: m + 1], c[m + 1 :]
@@ -591,6 +606,7 @@ def _build(
         },
         learnable=pnames,
         learnable_per_unit=per_unit,
+        param_tangent=functools.partial(_param_tangent, m=m),
         card=_measure_card(c[: m + 1], c[m + 1 :], budgets),
         doc=_DOC,
         notes=_NOTES,

@@ -253,8 +253,13 @@ def with_rule(
     f: Callable[..., Array],
     d1: Callable[..., Array],
     dparams: tuple[Callable[..., Array], ...],
+    param_tangent: Callable[..., Array] | None = None,
 ) -> Callable[..., Array]:
-    """Wrap ``f(x, *p)`` in a ``custom_jvp`` whose tangent is d1·ẋ + Σ ∂f/∂pᵢ·ṗᵢ."""
+    """Wrap ``f(x, *p)`` in a ``custom_jvp`` whose tangent is d1·ẋ + Σ ∂f/∂pᵢ·ṗᵢ.
+
+    ``param_tangent(x, p, ṗ)``, when given, computes Σ ∂f/∂pᵢ·ṗᵢ in one piece (a
+    rational activation's ten coefficients share one evaluation).
+    """
     core = jax.custom_jvp(f)
 
     def jvp(primals, tangents):
@@ -264,7 +269,12 @@ def with_rule(
         out = None
         if not _is_zero(dx):
             out = d1(x, *p) * dx
-        for dfi, dpi in zip(dparams, dp, strict=True):
+        if param_tangent is not None and not all(_is_zero(t) for t in dp):
+            dp = [jnp.zeros_like(q) if _is_zero(t) else t for q, t in zip(p, dp, strict=True)]
+            term = param_tangent(x, p, dp)
+            out = term if out is None else out + term
+            dp = []
+        for dfi, dpi in zip(dparams, dp, strict=False):
             if not _is_zero(dpi):
                 term = dfi(x, *p) * dpi
                 out = term if out is None else out + term
@@ -297,6 +307,7 @@ def make_elementwise(
     param_derivatives: Mapping[str, Callable[..., Array]] | None = None,
     learnable: tuple[str, ...] = (),
     learnable_per_unit: bool = True,
+    param_tangent: Callable[..., Array] | None = None,
     aliases: tuple[str, ...] = (),
     jax_nn: str | None = None,
     jax_nn_kwargs: Mapping[str, Any] | None = None,
@@ -330,7 +341,7 @@ def make_elementwise(
             second_derivative,
             tuple(_dparam(derivative, i) for i in range(len(pnames))),
         )
-    core = with_rule(forward, d1, dps)
+    core = with_rule(forward, d1, dps, param_tangent)
 
     signature = inspect.Signature(
         [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
