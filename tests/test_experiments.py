@@ -219,7 +219,7 @@ def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
 
 _DRIVER = """
 import pathlib, sys, time
-sys.path.insert(0, {here!r})
+sys.path[:0] = [{here!r}, {root!r}]
 import experiments as experiments
 
 # Module level, so that the spawned workers (which import this file) see it too.
@@ -284,7 +284,7 @@ def test_a_signalled_run_ends_its_workers_and_keeps_what_finished(tmp_path, sig)
         (pkg / f"{name}.py").write_text(_SLOW)
     out = tmp_path / "out"
     driver = tmp_path / "driver.py"
-    driver.write_text(_DRIVER.format(here=str(tmp_path), out=str(out)))
+    driver.write_text(_DRIVER.format(here=str(tmp_path), root=str(ROOT), out=str(out)))
     errfile = tmp_path / "stderr.txt"
     with errfile.open("w") as err_out:
         proc = subprocess.Popen(
