@@ -37,13 +37,12 @@ vector kinds the JVP J(x)·u) is compared, in **float64**, with
 9. **vector kinds**: the hand JVP along fixed-seed directions against ``jax.jvp`` of
    the reference and directional differences, second order against differences of
    the hand JVP, along ``axis`` 0 and 1 as well as −1, and with a ``where`` mask.
-
 10. the **ulp audit** (:mod:`jaxact.check.ulp_audit`): f, f′ and ∂f/∂p of every elementwise
-   activation in float64 and float32 against shipped mpmath truths
-   (:mod:`jaxact.check.oracles`) over both signs of every binade from the smallest subnormal
-   to the largest finite value, in ulps; 4 ulps unless the card states an exception
-   with its reason. The report ends with the worst ulps per activation.
-   ``python -m jaxact.check.gradcheck --make-references`` recomputes the truths.
+    activation in float64 and float32 against shipped mpmath truths
+    (:mod:`jaxact.check.oracles`) over both signs of every binade from the smallest subnormal
+    to the largest finite value, in ulps; 4 ulps unless the card states an exception
+    with its reason. The report ends with the worst ulps per activation.
+    ``python -m jaxact.check.gradcheck --make-references`` recomputes the truths.
 
 All inputs come from fixed seeds; nothing is random between runs.
 

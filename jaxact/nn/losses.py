@@ -3,13 +3,13 @@ r"""Losses on the logits, each a scalar mean over examples, and accuracy.
 Each task kind pairs an output function with a loss computed stably from the logits
 z (the last layer's pre-activation), never from the probabilities:
 
-=============  ==============  ===========================================================
-kind           output          loss (mean over the n examples)
-=============  ==============  ===========================================================
-``softmax``    softmax         :math:`-\log \operatorname{softmax}(z)_{y}`
-``binary``     sigmoid         :math:`-y \log \sigma(z) - (1 - y) \log \sigma(-z)`
-``regression`` identity        :math:`\frac{1}{k} \lVert z - y \rVert^2`
-=============  ==============  ===========================================================
+==============  ==============  ===========================================================
+kind            output          loss (mean over the n examples)
+==============  ==============  ===========================================================
+``softmax``     softmax         :math:`-\log \operatorname{softmax}(z)_{y}`
+``binary``      sigmoid         :math:`-y \log \sigma(z) - (1 - y) \log \sigma(-z)`
+``regression``  identity        :math:`\frac{1}{k} \lVert z - y \rVert^2`
+==============  ==============  ===========================================================
 
 :func:`~jaxact.make_loss` composes these with the network's forward pass. The
 cross-entropies are thin wrappers over :mod:`optax`
