@@ -281,6 +281,23 @@ def check_example(text: str, name: str) -> None:
         raise RuntimeError(f"the example of {name!r} fails as a doctest:\n{text}")
 
 
+def check_page(path: pathlib.Path) -> int:
+    """Run the examples of a hand-written page as doctests; the number of examples run.
+
+    Raises:
+      RuntimeError: an example fails (its report is in the message).
+    """
+    name = path.name
+    text = path.read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(text, {}, name, str(path), 0)
+    runner = doctest.DocTestRunner(optionflags=DOCTEST_FLAGS | doctest.ELLIPSIS)
+    report: list[str] = []
+    runner.run(test, out=report.append)
+    if runner.failures:
+        raise RuntimeError(f"an example of {name} fails:\n{''.join(report)}")
+    return runner.tries
+
+
 def example(rec: ja.Activation) -> str:
     """The executed and checked example of an activation, as doctest text."""
     text = run_example(example_source(rec))
@@ -634,7 +651,7 @@ def generate(
     activations: Sequence[str] | None = None,
     results: pathlib.Path | None = None,
 ) -> None:
-    """Write the generated folders of ``docs`` afresh.
+    """Run the guide's examples, then write the generated folders of ``docs`` afresh.
 
     Args:
       docs: the documentation source folder (default: this file's).
@@ -642,6 +659,8 @@ def generate(
       results: the report folder whose figures the experiment pages show (default:
         ``results/`` of the checkout).
     """
+    for page in sorted((docs / "guide").glob("*.rst")):
+        check_page(page)
     for sub in GENERATED:
         shutil.rmtree(docs / sub, ignore_errors=True)
     names = list(ja.names() if activations is None else activations)
