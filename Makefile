@@ -37,7 +37,7 @@ install-check:  ## pip install . into a fresh venv outside the checkout; README 
 	PY=$(PY) ci/install_check.sh
 
 docs: $(STAMP)  ## the documentation site, built strictly into docs/_build/html; links checked
-	$(BIN)/python -m sphinx -b html -W --keep-going -n -q docs docs/_build/html
+	$(BIN)/python -m sphinx -b html -W --keep-going -n -q -d docs/_build/doctrees docs docs/_build/html
 	$(BIN)/python docs/check_links.py docs/_build/html
 	@echo "open docs/_build/html/index.html"
 

@@ -269,3 +269,25 @@ def test_an_activation_page_renders_in_a_browser(site, tmp_path):
     guide = tmp_path / "guide.png"
     _browser("--window-size=1200,2400", f"--screenshot={guide}", (site / "index.html").as_uri())
     assert _figure_pixels(guide) < 20
+
+
+# --------------------------------------------------------------------------------------
+# The experiment pages: the figure of the last report, or where it comes from
+# --------------------------------------------------------------------------------------
+
+
+def test_an_experiment_page_says_where_its_figure_comes_from(tmp_path):
+    import experiments
+
+    mod = experiments.load("xor_logistic")
+    results, folder = tmp_path / "results", tmp_path / "page"
+    results.mkdir()
+    folder.mkdir()
+    page = generate.experiment_page("xor_logistic", mod, results, folder)
+    assert "**Claim.**" in page and "**Pass criterion.**" in page
+    assert "No report is present" in page and "make run" in page
+    (results / "REPORT.md").write_text("# report\n")
+    (results / "xor_logistic.png").write_bytes(b"\x89PNG")
+    page = generate.experiment_page("xor_logistic", mod, results, folder)
+    assert ".. image:: xor_logistic.png" in page and "last report" in page
+    assert (folder / "xor_logistic.png").exists()
