@@ -9,13 +9,16 @@ docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import os
 import pathlib
 import pickle
 import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from types import ModuleType
@@ -156,12 +159,49 @@ def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result 
     return result
 
 
-def worker_init() -> None:
-    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers).
+def worker_init(parent: int | None = None) -> None:
+    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers),
+    and the worker ends when its parent ``parent`` (a process id) does, however it ends.
 
-    Defined here, not in ``__main__``, so that spawned workers can import it.
+    A runner that is interrupted or sent SIGTERM ends its workers itself; one that is
+    killed (SIGKILL) cannot, so each worker watches its parent: on Linux the kernel sends
+    it SIGKILL when the parent dies (``PR_SET_PDEATHSIG``), elsewhere a thread polls
+    ``os.getppid()`` once a second. Defined here, not in ``__main__``, so that spawned
+    workers can import it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _end_with_parent(parent)
+
+
+_PR_SET_PDEATHSIG = 1
+"""``prctl`` option (``<linux/prctl.h>``): the signal this process gets when its parent dies."""
+
+_USE_PDEATHSIG = sys.platform.startswith("linux")
+"""Whether a worker asks the kernel for a signal on its parent's death (else: a thread)."""
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process with its parent ``parent``: by the kernel where it can, else a thread."""
+    if _USE_PDEATHSIG:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # no libc with prctl: use the thread
+            armed = False
+        if armed:
+            # The parent may have died before prctl armed the signal: then it never comes.
+            if os.getppid() != parent:
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Poll the parent's id; once this process is orphaned, end it at once."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -123,10 +123,12 @@ def _run_parallel(
 
     Interrupted (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt``), the queued
     experiments are cancelled and the workers ended before the interruption goes on.
+    Killed (SIGKILL), the runner can do nothing: each worker ends itself when its parent
+    is gone (:func:`experiments.worker_init`).
     """
     ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold JAX
     pool = concurrent.futures.ProcessPoolExecutor(
-        jobs, mp_context=ctx, initializer=experiments.worker_init
+        jobs, mp_context=ctx, initializer=experiments.worker_init, initargs=(os.getpid(),)
     )
     try:
         futures = {pool.submit(experiments.run_one, n, quick, str(out)): n for n in names}
