@@ -317,6 +317,15 @@ def test_main_exit_status(monkeypatch, capsys):
     assert "no oracle" in out and "FAIL" in out
 
 
+def test_main_mistakes_are_one_line_exit_2(capsys):
+    assert gradcheck.main(["relux"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith("python -m jaxact.check: error: `NAME`: unknown name 'relux'")
+    assert gradcheck.main(["relu", "--checks", "kinks,oracel"]) == 2
+    assert "`--checks`: unknown value 'oracel'; closest: oracle" in capsys.readouterr().err
+
+
 def test_module_runs_from_the_command_line():
     proc = subprocess.run(
         [sys.executable, "-m", "jaxact.check.gradcheck", "leaky_relu", "--checks", "kinks"],
