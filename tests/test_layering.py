@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
     {"jaxact.catalog.activations"},
     {"jaxact.check.ulp_audit"},  # the catalog against the oracles, in ulp
     {"jaxact.nn.init", "jaxact.check.gradcheck"},
+    {"jaxact.check.__main__"},  # python -m jaxact.check
     {"jaxact.nn.mlp"},
     {"jaxact.nn.diagnostics"},
     {"jaxact.training.train"},
