@@ -2,7 +2,8 @@
 
 Each module states one claim, its source, the method and the pass criterion in its
 docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
-``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict.
+``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict;
+``run`` reads as design → measure → judge → draw, each step a short function of the module.
 ``python -m experiments`` runs them in the order of :data:`REGISTRY` and writes
 ``REPORT.md``, CSV and PNG files.
 """
