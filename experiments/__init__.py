@@ -172,7 +172,7 @@ def worker_init(parent: int | None = None) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
-        _end_with_parent(parent)
+        end_with_parent(parent)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -182,27 +182,32 @@ _USE_PDEATHSIG = sys.platform.startswith("linux")
 """Whether a worker asks the kernel for a signal on its parent's death (else: a thread)."""
 
 
-def _end_with_parent(parent: int) -> None:
-    """End this process with its parent ``parent``: by the kernel where it can, else a thread."""
+def end_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """Send this process ``sig`` when its parent ``parent`` dies: by the kernel where it
+    can (``PR_SET_PDEATHSIG`` on Linux), else from a thread that polls ``os.getppid()``.
+
+    Workers take SIGKILL; the runner started by ``jaxact experiments`` takes SIGTERM, so a
+    killed command ends it as Ctrl-C would (finished results kept, workers ended).
+    """
     if _USE_PDEATHSIG:
         try:
             libc = ctypes.CDLL(None, use_errno=True)
-            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
         except (OSError, AttributeError):  # no libc with prctl: use the thread
             armed = False
         if armed:
             # The parent may have died before prctl armed the signal: then it never comes.
             if os.getppid() != parent:
-                os._exit(1)
+                os.kill(os.getpid(), sig)
             return
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(parent, sig), daemon=True).start()
 
 
-def _watch_parent(parent: int) -> None:
-    """Poll the parent's id; once this process is orphaned, end it at once."""
+def _watch_parent(parent: int, sig: int) -> None:
+    """Poll the parent's id; once this process is orphaned, send it ``sig``."""
     while os.getppid() == parent:
         time.sleep(1.0)
-    os._exit(1)
+    os.kill(os.getpid(), sig)
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -452,5 +452,6 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _interrupt)
     # `jaxact experiments` runs this module as `python -m experiments --prog jaxact ...`.
     if sys.argv[1:2] == ["--prog"]:
+        experiments.end_with_parent(os.getppid(), signal.SIGTERM)  # a killed command ends it
         sys.exit(main(sys.argv[3:], prog=sys.argv[2]))
     sys.exit(main())

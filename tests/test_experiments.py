@@ -331,7 +331,7 @@ def test_a_signalled_run_ends_its_workers_and_keeps_what_finished(tmp_path, sig)
 _WATCH = {
     "pdeathsig": "",  # the default on Linux: the kernel signals the orphaned worker
     "thread": "experiments._USE_PDEATHSIG = False",  # the portable fallback
-    "none": "experiments._end_with_parent = lambda parent: None",  # negative control
+    "none": "experiments.end_with_parent = lambda parent, sig=None: None",  # negative control
 }
 
 
