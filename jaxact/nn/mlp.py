@@ -835,6 +835,19 @@ def _manual_grad_verdict(
     }
 
 
+def _check_dtype_under_test(dtype: Any) -> Any:
+    """``dtype`` (float32 or float64) once float64 references are possible; else an error."""
+    if not jax.config.jax_enable_x64:
+        raise ValueError(
+            "`dtype`: check_manual_grad compares against float64 references; enable "
+            "jax_enable_x64 first (jax.config.update('jax_enable_x64', True))"
+        )
+    dt = jnp.dtype(dtype)
+    if dt not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
+        raise ValueError(f"`dtype`: expected float32 or float64, got {dt}")
+    return dt
+
+
 def check_manual_grad(
     activation: str | _acts.Activation,
     *,
@@ -897,14 +910,7 @@ def check_manual_grad(
     """
     lrec = _losses.get_loss(loss)
     rec = _check_backprop_activation(activation)
-    if not jax.config.jax_enable_x64:
-        raise ValueError(
-            "`dtype`: check_manual_grad compares against float64 references; enable "
-            "jax_enable_x64 first (jax.config.update('jax_enable_x64', True))"
-        )
-    dt = jnp.dtype(dtype)
-    if dt not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
-        raise ValueError(f"`dtype`: expected float32 or float64, got {dt}")
+    dt = _check_dtype_under_test(dtype)
     key = jax.random.key(0) if key is None else check_key(key)
     specs = layer_specs([*list(sizes)[:-1], lrec.check_outputs])
     # Halve the input scale while anything overflows (the exponential, composed over
