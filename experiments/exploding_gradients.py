@@ -157,7 +157,7 @@ def _gradients_at_init(task: ja.Task, seeds: int) -> dict[str, np.ndarray]:
         p = ja.init_mlp(key, sizes, activation="relu", init="he_normal")
         big = [{**lay, "w": SCALE * lay["w"]} for lay in p]
         return {
-            name: ja.grad_norms(q, x, y, activation="relu", kind="regression")
+            name: ja.grad_norms(q, x, y, activation="relu", loss="regression")
             for name, q in (("large", big), ("He", p))
         }
 

@@ -131,7 +131,7 @@ def _at_init(task, depth: int, seeds: int):
 
         def one(key, act=act, f=f):
             p = ja.init_mlp(key, sizes, activation=act)
-            d = error_signals(p, x, y, act, task.kind)
+            d = error_signals(p, x, y, act, task.loss)
             dn = jnp.stack([jnp.linalg.norm(v, axis=1) for v in d], axis=1)  # (n, L)
             a, inputs = x, []
             for i, layer in enumerate(p):
@@ -145,7 +145,7 @@ def _at_init(task, depth: int, seeds: int):
             den = spec[None, :] * dn[:, 1:]
             ratios = jnp.max(jnp.where(den > 0, dn[:, :-1] / den, 0.0), axis=0)
             signal = jnp.sqrt(jnp.mean(jnp.square(dn), axis=0))
-            weights = ja.grad_norms(p, x, y, activation=act, kind=task.kind)
+            weights = ja.grad_norms(p, x, y, activation=act, loss=task.loss)
             return signal, weights, rebuilt, ratios
 
         for o, r in zip(out, jax.vmap(one)(keys), strict=True):

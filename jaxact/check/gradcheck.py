@@ -381,8 +381,7 @@ def check_activation(
         raise TypeError(f"`rec`: expected an Activation record or a name, got {type(rec).__name__}")
     groups = _groups(checks)
     if oracle is _DEFAULT:
-        table = _ORACLES if rec.kind == "elementwise" else _VECTOR_ORACLES
-        oracle = table.get(rec.name)
+        oracle = rec.oracle
     with jax.enable_x64(True), np.errstate(all="ignore"):
         if rec.kind == "elementwise":
             return _check_elementwise(rec, groups, oracle)
@@ -1220,9 +1219,6 @@ _EW_GROUPS: dict[str, Callable[[_Ew], list[Result]]] = {
     "ulp": _ew_ulp,
 }
 """The elementwise side's check groups: one function of the bundle per group."""
-
-_ORACLES = oracles.ELEMENTWISE
-_VECTOR_ORACLES = oracles.VECTOR
 
 
 # --------------------------------------------------------------------------------------
