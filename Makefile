@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format bench check install-check clean
+.PHONY: run test lint typecheck format bench check install-check docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,plot,dev]'
+	$(BIN)/python -m pip install -q -e '.[test,plot,dev,docs]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## the main job: the experiments report, written to results/
@@ -36,9 +36,14 @@ check: $(STAMP)  ## the derivative checker's report for the whole catalog, ulp a
 install-check:  ## pip install . into a fresh venv outside the checkout; README snippets run
 	PY=$(PY) ci/install_check.sh
 
+docs: $(STAMP)  ## the documentation site, built strictly into docs/_build/html; links checked
+	$(BIN)/python -m sphinx -b html -W --keep-going -n -q -d docs/_build/doctrees docs docs/_build/html
+	$(BIN)/python docs/check_links.py docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/activations.py
 	$(BIN)/python benchmarks/sweep.py
 
 clean:
-	rm -rf $(VENV) results build *.egg-info
+	rm -rf $(VENV) results build *.egg-info docs/_build docs/activations docs/api docs/experiments

@@ -2,20 +2,24 @@
 
 Each module states one claim, its source, the method and the pass criterion in its
 docstring and in the constants ``CLAIM``, ``SOURCE``, ``CRITERION``, and has
-``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict.
+``run(quick, out) -> Result`` that measures, draws its figure and computes the verdict;
+``run`` reads as design → measure → judge → draw, each step a short function of the module.
 ``python -m experiments`` runs them in the order of :data:`REGISTRY` and writes
 ``REPORT.md``, CSV and PNG files.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import os
 import pathlib
 import pickle
 import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from types import ModuleType
@@ -157,12 +161,54 @@ def load_done(out: pathlib.Path, name: str, quick: bool, digest: str) -> Result 
     return result
 
 
-def worker_init() -> None:
-    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers).
+def worker_init(parent: int | None = None) -> None:
+    """Set up a worker process: Ctrl-C is the parent's to handle (it ends the workers),
+    and the worker ends when its parent ``parent`` (a process id) does, however it ends.
 
-    Defined here, not in ``__main__``, so that spawned workers can import it.
+    A runner that is interrupted or sent SIGTERM ends its workers itself; one that is
+    killed (SIGKILL) cannot, so each worker watches its parent: on Linux the kernel sends
+    it SIGKILL when the parent dies (``PR_SET_PDEATHSIG``), elsewhere a thread polls
+    ``os.getppid()`` once a second. Defined here, not in ``__main__``, so that spawned
+    workers can import it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        end_with_parent(parent)
+
+
+_PR_SET_PDEATHSIG = 1
+"""``prctl`` option (``<linux/prctl.h>``): the signal this process gets when its parent dies."""
+
+_USE_PDEATHSIG = sys.platform.startswith("linux")
+"""Whether a worker asks the kernel for a signal on its parent's death (else: a thread)."""
+
+
+def end_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """Send this process ``sig`` when its parent ``parent`` dies: by the kernel where it
+    can (``PR_SET_PDEATHSIG`` on Linux), else from a thread that polls ``os.getppid()``.
+
+    Workers take SIGKILL; the runner started by ``jaxact experiments`` takes SIGTERM, so a
+    killed command ends it as Ctrl-C would (finished results kept, workers ended).
+    """
+    if _USE_PDEATHSIG:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # no libc with prctl: use the thread
+            armed = False
+        if armed:
+            # The parent may have died before prctl armed the signal: then it never comes.
+            if os.getppid() != parent:
+                os.kill(os.getpid(), sig)
+            return
+    threading.Thread(target=_watch_parent, args=(parent, sig), daemon=True).start()
+
+
+def _watch_parent(parent: int, sig: int) -> None:
+    """Poll the parent's id; once this process is orphaned, send it ``sig``."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), sig)
 
 
 def run_one(name: str, quick: bool, out: str | pathlib.Path) -> tuple[Result, float]:

@@ -34,46 +34,66 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import experiments as experiments
 from experiments import _report
 from experiments._report import Result
 
 
-def _parser(prog: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Run jaxact's experiments: every claim of the source texts, measured.",
-    )
-    p.add_argument(
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, ``NAME: error: ...``, exit status 2
+    (``NAME`` is ``jaxact`` when run as ``jaxact experiments``)."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.name}: error: {message} (see: {self.prog} --help)\n")
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``'s value: an int >= 1."""
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected N >= 1, got {text!r}")
+    return v
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the runner's flags to ``parser``: their one definition, which ``python -m
+    experiments`` and ``jaxact experiments`` (a child process running this module) share."""
+    parser.add_argument(
         "names",
         nargs="*",
         metavar="NAME",
         help=f"experiments to run (default: all): {', '.join(experiments.names())}",
     )
-    p.add_argument("--quick", action="store_true", help="8 seeds, fewer steps and repeats")
-    p.add_argument(
+    parser.add_argument("--quick", action="store_true", help="8 seeds, fewer steps and repeats")
+    parser.add_argument(
         "--out",
         default="results",
         metavar="DIR",
         help="output folder for REPORT.md, CSV and PNG files (default: results)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--jobs",
-        type=int,
-        default=0,
+        type=_jobs,
         metavar="N",
         help="experiments run in N processes at once (default: one per CPU core); "
         "timing experiments always run alone at the end",
     )
-    p.add_argument(
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help="run every experiment, even one that an interrupted earlier run of the same code "
         "finished (by default such results are reused)",
     )
-    p.add_argument("--list", action="store_true", help="list the experiments and exit")
-    return p
+    parser.add_argument("--list", action="store_true", help="list the experiments and exit")
 
 
 def _cores() -> int:
@@ -123,10 +143,12 @@ def _run_parallel(
 
     Interrupted (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt``), the queued
     experiments are cancelled and the workers ended before the interruption goes on.
+    Killed (SIGKILL), the runner can do nothing: each worker ends itself when its parent
+    is gone (:func:`experiments.worker_init`).
     """
     ctx = multiprocessing.get_context("spawn")  # never fork a process that may hold JAX
     pool = concurrent.futures.ProcessPoolExecutor(
-        jobs, mp_context=ctx, initializer=experiments.worker_init
+        jobs, mp_context=ctx, initializer=experiments.worker_init, initargs=(os.getpid(),)
     )
     try:
         futures = {pool.submit(experiments.run_one, n, quick, str(out)): n for n in names}
@@ -271,43 +293,27 @@ def _jsonable(v):
     return v
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments") -> int:
-    """Run the experiments named in ``argv`` (all by default); return the exit status.
-
-    ``prog`` names the command in messages (``jaxact`` when run as ``jaxact experiments``).
-    """
-    args = _parser(prog).parse_args(argv)
+def _wanted(args: argparse.Namespace, parser: _Parser) -> list[str]:
+    """The experiments to run, in the order asked; an unknown name is a one-line error."""
     known = experiments.names()
-    if args.list:
-        for n in known:
-            print(n)
-        return 0
     wanted = list(dict.fromkeys(args.names)) or known
     for n in wanted:
         if n not in known:
             near = difflib.get_close_matches(n, known, n=3, cutoff=0.6)
             hint = f"; closest: {', '.join(near)}" if near else ""
-            print(
-                f"{prog}: error: `NAME`: unknown experiment {n!r}{hint}. Valid: {', '.join(known)}",
-                file=sys.stderr,
+            parser.exit(
+                2,
+                f"{parser.name}: error: `NAME`: unknown experiment {n!r}{hint}. "
+                f"Valid: {', '.join(known)}\n",
             )
-            return 2
-    if args.jobs < 0:
-        print(f"{prog}: error: `--jobs`: expected N >= 1, got {args.jobs}", file=sys.stderr)
-        return 2
-    out = pathlib.Path(args.out)
-    problem = _out_problem(out)
-    if problem:
-        print(f"{prog}: error: `--out`: {problem}", file=sys.stderr)
-        return 2
+    return wanted
 
-    start = time.perf_counter()
-    digest = experiments.fingerprint(args.quick)
+
+def _reuse(wanted: Sequence[str], out: pathlib.Path, quick: bool, digest: str) -> dict[str, Result]:
+    """The results an interrupted earlier run of the same code and mode had finished."""
     done: dict[str, Result] = {}
-    # Each finished experiment is saved as it finishes: a run that was interrupted (or
-    # crashed) resumes with the experiments it had not finished.
-    for name in [] if args.fresh else wanted:
-        r = experiments.load_done(out, name, args.quick, digest)
+    for name in wanted:
+        r = experiments.load_done(out, name, quick, digest)
         if r is not None:
             done[name] = r
             verdict = "PASS" if r.verdict else "FAIL"
@@ -316,6 +322,18 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments")
                 f"run of the same code; --fresh runs it again)",
                 flush=True,
             )
+    return done
+
+
+def _measure(
+    wanted: Sequence[str],
+    done: dict[str, Result],
+    args: argparse.Namespace,
+    out: pathlib.Path,
+    digest: str,
+) -> int:
+    """Run the experiments not in ``done`` (workers first, then the timing ones alone),
+    adding each result to ``done`` and saving it as it finishes; return the job count."""
     todo = [n for n in wanted if n not in done]
     rank = {n: i for i, n in enumerate(experiments.LONGEST_FIRST)}
     parallel = sorted(
@@ -338,33 +356,27 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments")
             if not c.passed:
                 print(f"    failed: {c.name}: {c.measured} (required {c.required})", flush=True)
 
-    try:
-        if jobs > 1:
-            print(f"running {len(parallel)} experiments on {jobs} processes", flush=True)
-            _run_parallel(parallel, args.quick, out, jobs, record)
-        else:
-            alone = todo
-        for name in alone:
-            print(f"{name} ...", flush=True)
-            record(name, *experiments.run_one(name, args.quick, out))
-    except KeyboardInterrupt:
-        kept = len(done)
-        print(
-            f"\n{prog}: interrupted; {kept} finished experiment{'s' * (kept != 1)} kept in "
-            f"{out / '.done'}; run the same command again to carry on with the rest",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 130
-    results = [done[n] for n in wanted]
+    if jobs > 1:
+        print(f"running {len(parallel)} experiments on {jobs} processes", flush=True)
+        _run_parallel(parallel, args.quick, out, jobs, record)
+    else:
+        alone = todo
+    for name in alone:
+        print(f"{name} ...", flush=True)
+        record(name, *experiments.run_one(name, args.quick, out))
+    return jobs
 
-    total = time.perf_counter() - start
+
+def _write_report(
+    results: Sequence[Result], out: pathlib.Path, quick: bool, total: float, jobs: int
+) -> None:
+    """Write ``REPORT.md``, ``verdicts.csv`` and ``metrics.json`` into ``out``."""
     text = _report.render(
         results,
         out,
         answer=answer(results),
-        header=_environment(args.quick, total, jobs),
-        quick=args.quick,
+        header=_environment(quick, total, jobs),
+        quick=quick,
     )
     (out / "REPORT.md").write_text(text, encoding="utf-8")
     _report.write_csv(
@@ -374,6 +386,40 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments")
     )
     metrics = {r.name: {"verdict": r.verdict, "seconds": r.seconds, **r.metrics} for r in results}
     (out / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=1) + "\n")
+
+
+def run(args: argparse.Namespace, parser: _Parser) -> int:
+    """Act on the flags of :func:`add_arguments`; return the exit status (mistakes in the
+    arguments end through ``parser``, in one line with status 2)."""
+    if args.list:
+        for n in experiments.names():
+            print(n)
+        return 0
+    wanted = _wanted(args, parser)
+    out = pathlib.Path(args.out)
+    problem = _out_problem(out)
+    if problem:
+        parser.exit(2, f"{parser.name}: error: `--out`: {problem}\n")
+
+    start = time.perf_counter()
+    digest = experiments.fingerprint(args.quick)
+    # Each finished experiment is saved as it finishes: a run that was interrupted (or
+    # crashed) resumes with the experiments it had not finished.
+    done = {} if args.fresh else _reuse(wanted, out, args.quick, digest)
+    try:
+        jobs = _measure(wanted, done, args, out, digest)
+    except KeyboardInterrupt:
+        kept = len(done)
+        print(
+            f"\n{parser.name}: interrupted; {kept} finished experiment{'s' * (kept != 1)} kept "
+            f"in {out / '.done'}; run the same command again to carry on with the rest",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 130
+    results = [done[n] for n in wanted]
+    total = time.perf_counter() - start
+    _write_report(results, out, args.quick, total, jobs)
     # The run is complete: the next one measures afresh.
     shutil.rmtree(out / ".done", ignore_errors=True)
     n_fail = sum(not r.verdict for r in results)
@@ -385,9 +431,27 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments")
     return 1 if n_fail else 0
 
 
+def main(argv: Sequence[str] | None = None, prog: str = "python -m experiments") -> int:
+    """Run the experiments named in ``argv`` (all by default); return the exit status.
+
+    ``prog`` names the command in messages (``jaxact`` when run as ``jaxact experiments``).
+    """
+    parser = _Parser(
+        prog,
+        prog=f"{prog} experiments" if prog == "jaxact" else prog,
+        description="Run jaxact's experiments: every claim of the source texts, measured.",
+    )
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv), parser)
+    except SystemExit as e:  # argparse's --help, --list and one-line errors
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+
+
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _interrupt)
     # `jaxact experiments` runs this module as `python -m experiments --prog jaxact ...`.
     if sys.argv[1:2] == ["--prog"]:
+        experiments.end_with_parent(os.getppid(), signal.SIGTERM)  # a killed command ends it
         sys.exit(main(sys.argv[3:], prog=sys.argv[2]))
     sys.exit(main())

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+import jaxact as ja
+
 # The figures are files, never windows.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -208,24 +210,14 @@ def pyplot():
     return plt
 
 
-COLORS = {
-    "identity": "#7f7f7f",
-    "linear": "#7f7f7f",
-    "sigmoid": "#d62728",
-    "tanh": "#1f77b4",
-    "relu": "#2ca02c",
-    "leaky_relu": "#9467bd",
-    "prelu": "#8c564b",
-    "elu": "#ff7f0e",
-    "selu": "#e377c2",
-    "gelu": "#17becf",
-    "silu": "#bcbd22",
-}
-
-
 def color(name: str) -> str | None:
-    """A fixed colour per activation, so every figure uses the same one."""
-    return COLORS.get(name)
+    """The activation's colour, from its record (``Activation.colour``), so every figure
+    uses the same one; ``None`` (the plot's next colour) for a record without one or a
+    name outside the catalog (a control defined by an experiment)."""
+    try:
+        return ja.get(name).colour
+    except ValueError:
+        return None
 
 
 def save(fig, out: pathlib.Path, name: str) -> pathlib.Path:

@@ -63,6 +63,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     band,
@@ -333,10 +334,49 @@ def verdicts(by_depth: dict[int, dict[str, np.ndarray]]) -> dict[str, Verdict]:
 
 def run(quick: bool, out: pathlib.Path) -> Result:
     """Train every activation x depth x seed under both initializations; judge the advice."""
+    acts, depths, steps, train, test = _design(quick)
+    by, curve, other, diverged = _measure(train, test, acts, depths, steps)
+    verdict = {i: verdicts(by[i]) for i in INITS}
+    checks = _judge(by, verdict, depths, diverged)
+    path = save(_figure(by, curve, acts, depths, steps), out, "activation_advice.png")
+    metrics = {
+        **{
+            f"test_accuracy_{i}_{a}_depth{d}": float(np.mean(by[i][d][a]))
+            for i in INITS
+            for d in depths
+            for a in acts
+        },
+        **{f"verdict_{i}_{c}": verdict[i][c].verdict for i in INITS for c in CLAIMS},
+    }
+    return Result(
+        name="activation_advice",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics=metrics,
+        tables=_tables(by, verdict, curve, acts, other, depths, steps),
+        figures=[path],
+        finding=_finding(by, verdict, acts, depths),
+        notes=_notes(by, curve, depths, steps),
+    )
+
+
+def _design(quick: bool) -> tuple[list[str], tuple[int, ...], int, ja.Task, ja.Task]:
+    """The activations, depths, step count and the digits' train/test split."""
     depths = QUICK_DEPTHS if quick else DEPTHS
     steps = QUICK_STEPS if quick else STEPS
     acts = QUICK_ACTS if quick else ACTS
     train, test = ja.split_task(ja.load_task("digits"), test_fraction=TEST_FRACTION, seed=0)
+    return acts, depths, steps, train, test
+
+
+def _measure(train, test, acts, depths, steps):
+    """Test accuracies ``by[init][depth][activation]`` (one per seed), the learning curves
+    ``curve(init, depth, activation)``, the activations whose default is not the shared
+    initializer, and the count of diverged runs."""
     # Activations whose default initializer is the shared one give the same runs under
     # both: they are trained once.
     same = [a for a in acts if ja.default_init(a) == SHARED_INIT]
@@ -355,8 +395,12 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         return np.asarray(runs[key].sweep.steps), runs[key].loss(a, d)
 
     by = {i: {d: {a: acc(i, d, a) for a in acts} for d in depths} for i in INITS}
-    verdict = {i: verdicts(by[i]) for i in INITS}
     diverged = sum(int(np.sum(t.sweep.diverged)) for t in runs.values())
+    return by, curve, other, diverged
+
+
+def _judge(by, verdict, depths, diverged) -> list[Check]:
+    """The checks of the measurement itself: no divergence, learning, tight CIs, decided."""
     best_mean = max(float(np.mean(v)) for i in INITS for d in depths for v in by[i][d].values())
     # The "on a par" outcomes are only as good as their CIs: each must rule out a
     # difference of more than δ + 2δ = 3 points.
@@ -371,7 +415,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     decided = sum(
         verdict[i][c].verdict in ("holds", "refined", "fails") for i in INITS for c in CLAIMS
     )
-    checks = [
+    return [
         check("runs that diverged", float(diverged), "==", 0.0, shown=str(diverged)),
         check("best mean test accuracy (chance 0.1)", best_mean, ">=", 0.9),
         check(
@@ -390,22 +434,9 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         ),
     ]
 
-    rows = []
-    for i in INITS:
-        for a in acts:
-            for d in depths:
-                v = by[i][d][a]
-                t = curve(i, d, a)[1][:, -1]
-                rows.append(
-                    [
-                        i if i != "default" else f"default ({ja.default_init(a)})",
-                        a,
-                        d,
-                        pm(v),
-                        fmt(float(v.min())),
-                        pm(t),
-                    ]
-                )
+
+def _tables(by, verdict, curve, acts, other, depths, steps) -> list[Table]:
+    """The verdicts, what the shared initializer changes, the accuracy grid, every cell."""
     # What the shared initializer does to each activation it changes (Glorot − default).
     init_effect = {
         (a, d): compare(by[SHARED_INIT][d][a], by["default"][d][a]) for a in other for d in depths
@@ -448,13 +479,70 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         for a in other
     ]
     grid_rows = [[a, *(pm(by["default"][d][a]) for d in depths)] for a in acts]
-    fig = _figure(by, curve, acts, depths, steps)
-    path = save(fig, out, "activation_advice.png")
+    return [
+        Table(
+            "Verdicts on the sources' advice (comparisons of mean test accuracy over "
+            f"{SEEDS} seeds: worse/better = a difference > {100 * MARGIN:g} point with "
+            "the 95% CI excluding 0)",
+            [
+                "advice",
+                "default init",
+                "Glorot for all",
+                "the answer is about",
+                "why (default init; differences in points, ± 95% CI)",
+                "why (Glorot for all)",
+            ],
+            verdict_rows,
+        ),
+        Table(
+            f"What {SHARED_INIT} for all does to the activations whose default it is not: "
+            "test accuracy under it against the default, in points (± 95% CI), by depth",
+            ["activation", *(f"{d} layer{'s' if d > 1 else ''}" for d in depths)],
+            effect_rows,
+        ),
+        Table(
+            f"Test accuracy (mean ± 95% CI over {SEEDS} seeds), default initializer, "
+            f"width {WIDTH}, hidden layers:",
+            ["activation", *(str(d) for d in depths)],
+            grid_rows,
+        ),
+        _cells(by, curve, acts, depths, steps),
+    ]
 
+
+def _cells(by, curve, acts, depths, steps) -> Table:
+    """Every cell: test accuracy and final training loss, by init x activation x depth."""
+    rows = []
+    for i in INITS:
+        for a in acts:
+            for d in depths:
+                v = by[i][d][a]
+                t = curve(i, d, a)[1][:, -1]
+                rows.append(
+                    [
+                        i if i != "default" else f"default ({ja.default_init(a)})",
+                        a,
+                        d,
+                        pm(v),
+                        fmt(float(v.min())),
+                        pm(t),
+                    ]
+                )
+    return Table(
+        f"Every cell: test accuracy (mean ± 95% CI, worst seed) and final training "
+        f"loss, Adam {LEARNING_RATE:g}, {steps} steps",
+        ["init", "activation", "depth", "test acc.", "worst", "train loss"],
+        rows,
+        csv="activation_advice.csv",
+    )
+
+
+def _finding(by, verdict, acts, depths) -> str:
+    """The finding in one paragraph: accuracies at the shallowest and deepest depth."""
     dl, dh = depths[0], depths[-1]
     d0 = by["default"]
     lo_means = [100 * float(np.mean(d0[dl][a])) for a in acts]
-    finding = (
+    return (
         f"On digits every activation reaches {min(lo_means):.1f}–{max(lo_means):.1f}% test "
         f"accuracy with {dl} hidden layer{'s' if dl > 1 else ''}, the identity (a linear "
         f"model) {100 * np.mean(d0[dl]['identity']):.1f}%. At {dh} layers sigmoid gets "
@@ -468,6 +556,12 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         )
         + "."
     )
+
+
+def _notes(by, curve, depths, steps) -> list[str]:
+    """Where relu falls behind deep down, and what the setting leaves open."""
+    dh = depths[-1]
+    d0 = by["default"]
     # Where relu tests worse than tanh deep down: does it fit the training set worse too?
     loss_hi = {a: float(np.mean(curve("default", dh, a)[1][:, -1])) for a in ("relu", "tanh")}
     deep_note = (
@@ -481,80 +575,24 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             else "."
         )
     )
-    metrics = {
-        **{
-            f"test_accuracy_{i}_{a}_depth{d}": float(np.mean(by[i][d][a]))
-            for i in INITS
-            for d in depths
-            for a in acts
-        },
-        **{f"verdict_{i}_{c}": verdict[i][c].verdict for i in INITS for c in CLAIMS},
-    }
-    return Result(
-        name="activation_advice",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics=metrics,
-        tables=[
-            Table(
-                "Verdicts on the sources' advice (comparisons of mean test accuracy over "
-                f"{SEEDS} seeds: worse/better = a difference > {100 * MARGIN:g} point with "
-                "the 95% CI excluding 0)",
-                [
-                    "advice",
-                    "default init",
-                    "Glorot for all",
-                    "the answer is about",
-                    "why (default init; differences in points, ± 95% CI)",
-                    "why (Glorot for all)",
-                ],
-                verdict_rows,
-            ),
-            Table(
-                f"What {SHARED_INIT} for all does to the activations whose default it is not: "
-                "test accuracy under it against the default, in points (± 95% CI), by depth",
-                ["activation", *(f"{d} layer{'s' if d > 1 else ''}" for d in depths)],
-                effect_rows,
-            ),
-            Table(
-                f"Test accuracy (mean ± 95% CI over {SEEDS} seeds), default initializer, "
-                f"width {WIDTH}, hidden layers:",
-                ["activation", *(str(d) for d in depths)],
-                grid_rows,
-            ),
-            Table(
-                f"Every cell: test accuracy (mean ± 95% CI, worst seed) and final training "
-                f"loss, Adam {LEARNING_RATE:g}, {steps} steps",
-                ["init", "activation", "depth", "test acc.", "worst", "train loss"],
-                rows,
-                csv="activation_advice.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
-        notes=[
-            deep_note,
-            "The sigmoid, tanh and identity runs are the same under both initializations "
-            f"(their default is {SHARED_INIT}): they are trained once and shown in both.",
-            f"Training is full-batch Adam for a fixed budget ({steps} steps). Adam rescales "
-            "each weight's update by its own gradient history, which partly undoes vanishing "
-            "gradients (experiment vanishing_gradients trains with plain SGD, where an "
-            "8-layer sigmoid network does not learn at all). A deep sigmoid network that "
-            "fails here may learn with many more steps: its learning curve shows how far it "
-            "got.",
-            f"Seed 004 lists tanh as prone to vanishing gradients too; at {dh} layers tanh "
-            f"gets {100 * np.mean(d0[dh]['tanh']):.1f}% against sigmoid's "
-            f"{100 * np.mean(d0[dh]['sigmoid']):.1f}% (both Glorot). Sigmoid's slope is at "
-            "most 1/4 and its output is not centred at 0; tanh's slope reaches 1 at 0.",
-            "One data set, one width and one optimizer: the verdicts are about this setting. "
-            "The first clause of the advice (sigmoid for a binary output) is about output "
-            "layers, tested in iris_network; here the output is a 10-way softmax.",
-        ],
-    )
+    return [
+        deep_note,
+        "The sigmoid, tanh and identity runs are the same under both initializations "
+        f"(their default is {SHARED_INIT}): they are trained once and shown in both.",
+        f"Training is full-batch Adam for a fixed budget ({steps} steps). Adam rescales "
+        "each weight's update by its own gradient history, which partly undoes vanishing "
+        "gradients (experiment vanishing_gradients trains with plain SGD, where an "
+        "8-layer sigmoid network does not learn at all). A deep sigmoid network that "
+        "fails here may learn with many more steps: its learning curve shows how far it "
+        "got.",
+        f"Seed 004 lists tanh as prone to vanishing gradients too; at {dh} layers tanh "
+        f"gets {100 * np.mean(d0[dh]['tanh']):.1f}% against sigmoid's "
+        f"{100 * np.mean(d0[dh]['sigmoid']):.1f}% (both Glorot). Sigmoid's slope is at "
+        "most 1/4 and its output is not centred at 0; tanh's slope reaches 1 at 0.",
+        "One data set, one width and one optimizer: the verdicts are about this setting. "
+        "The first clause of the advice (sigmoid for a binary output) is about output "
+        "layers, tested in iris_network; here the output is a 10-way softmax.",
+    ]
 
 
 def _figure(by, curve, acts, depths, steps):

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, pyplot, save, sources
+from experiments._report import Check, Result, Table, check, pyplot, save, sources
 
 TITLE = "Compute cost of each activation"
 CLAIM = (
@@ -78,71 +78,28 @@ def _call(f, a):
     return f(*a) if isinstance(a, tuple) else f(a)
 
 
+N_ELEM = 2**20
+"""Elements of the timed array."""
+INNER = 10
+"""Calls timed back to back in each round."""
+
+
 def run(quick: bool, out: pathlib.Path) -> Result:
     """Time every activation's forward + backward and compare with ReLU."""
-    n_elem = 2**20
     rounds = 5 if quick else 21
-    inner = 10
     names = ja.names()
-    x = jax.random.normal(jax.random.key(0), (n_elem,), jnp.float32)
-    xv = x.reshape(-1, 64)
-    fns, inputs = {}, {}
-    for n in names:
-        rec = ja.get(n)
-        fns[n] = _fwd_bwd(rec)
-        inputs[n] = x if rec.kind == "elementwise" else xv
-    # For scale: the dense layer that would produce these activations' inputs.
-    fns[DENSE] = _dense_fwd_bwd()
-    w = jax.random.normal(jax.random.key(1), (DENSE_WIDTH, DENSE_WIDTH), jnp.float32)
-    inputs[DENSE] = (x.reshape(-1, DENSE_WIDTH), w)
-    timed = [*names, DENSE]
-    for n in timed:
-        jax.block_until_ready(_call(fns[n], inputs[n]))  # compile and warm up
-
-    samples = {n: [] for n in timed}
-    for r in range(rounds):
-        order = timed[r % len(timed) :] + timed[: r % len(timed)]
-        for n in order:
-            f, a = fns[n], inputs[n]
-            for _ in range(inner):
-                t0 = time.perf_counter()
-                jax.block_until_ready(_call(f, a))
-                samples[n].append(time.perf_counter() - t0)
-    t = {n: np.asarray(v) for n, v in samples.items()}
+    fns, inputs = _design(names)
+    t = _measure(fns, inputs, rounds)
     # Two estimators of each cost, relative to relu: the best time (noise only adds to a
     # time, so the minimum is closest to the true cost) and the median time.
-    best = {n: float(t[n].min() / t["relu"].min()) for n in timed}
-    med = {n: float(np.median(t[n]) / np.median(t["relu"])) for n in timed}
-    q25, q75 = np.percentile(t["relu"], [25, 75])
-    relu_spread = float((q75 - q25) / np.median(t["relu"]))
-    dense = med[DENSE]
-
-    rows = [
-        [n, float(np.median(t[n]) / n_elem * 1e9), med[n], best[n], "yes" if n in EXP_BASED else ""]
-        for n in sorted(timed, key=med.get)
-    ]
-    checks = []
-    for n in EXP_BASED:
-        if n not in med:
-            checks.append(check(f"{n} is in the catalog", 0, ">=", 1, shown="missing"))
-            continue
-        checks.append(check(f"{n}: median time / relu median time", med[n], ">", MARGIN))
-        checks.append(check(f"{n}: best time / relu best time", best[n], ">", MARGIN))
-
-    path = save(_figure(med, best, names, dense), out, "compute_cost.png")
+    best = {n: float(t[n].min() / t["relu"].min()) for n in t}
+    med = {n: float(np.median(t[n]) / np.median(t["relu"])) for n in t}
+    checks = _judge(med, best)
+    path = save(_figure(med, best, names, med[DENSE]), out, "compute_cost.png")
     exp_present = [n for n in EXP_BASED if n in med]
     cheapest = min(exp_present, key=med.get) if exp_present else "—"
     dearest = max(exp_present, key=med.get) if exp_present else "—"
-    relu_ns = float(np.median(t["relu"]) / n_elem * 1e9)
-    extra = med.get(dearest, math.nan) - 1.0
-    finding = (
-        f"Forward + backward, ReLU takes {relu_ns:.2f} ns per float32 element here; the "
-        f"exponential-based activations take {med.get(cheapest, math.nan):.1f}× ({cheapest}) "
-        f"to {med.get(dearest, math.nan):.1f}× ({dearest}) as long. For scale, the "
-        f"{DENSE_WIDTH} → {DENSE_WIDTH} dense layer that produces the same number of values "
-        f"takes {dense:.0f}× ReLU's time, so even {dearest} adds about "
-        f"{100 * extra / (dense + 1):.0f}% to such a layer's forward + backward time."
-    )
+    relu_ns = float(np.median(t["relu"]) / N_ELEM * 1e9)
     return Result(
         name="compute_cost",
         title=TITLE,
@@ -153,35 +110,105 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         checks=checks,
         metrics={
             "relu_ns_per_element": relu_ns,
-            "dense_layer_ratio": dense,
+            "dense_layer_ratio": med[DENSE],
             "exp_ratio_min": med.get(cheapest, math.nan),
             "exp_ratio_max": med.get(dearest, math.nan),
             **{f"ratio_{k}": v for k, v in med.items()},
         },
-        tables=[
-            Table(
-                f"Forward + backward time, {n_elem} float32 elements, {rounds} rounds × "
-                f"{inner} calls on {jax.devices()[0].platform}; relu's own interquartile range is "
-                f"{100 * relu_spread:.0f}% of its median",
-                [
-                    "activation",
-                    "ns / element (median)",
-                    "× relu (medians)",
-                    "× relu (best times)",
-                    "exp-based",
-                ],
-                rows,
-                csv="compute_cost.csv",
-            )
-        ],
+        tables=[_table(t, med, best, rounds)],
         figures=[path],
-        finding=finding,
+        finding=_finding(med, relu_ns, cheapest, dearest),
         notes=[
             "Times are per element of one large array, where an elementwise function is limited "
             "by memory traffic as much as by arithmetic. The dense-layer row is a reference, "
-            f"not an activation: x W and its gradients for x of shape ({n_elem // DENSE_WIDTH}, "
+            f"not an activation: x W and its gradients for x of shape ({N_ELEM // DENSE_WIDTH}, "
             f"{DENSE_WIDTH}) and W of shape ({DENSE_WIDTH}, {DENSE_WIDTH})."
         ],
+    )
+
+
+def _design(names: list[str]) -> tuple[dict, dict]:
+    """The compiled forward + backward of each activation and of the dense layer, and
+    their inputs."""
+    x = jax.random.normal(jax.random.key(0), (N_ELEM,), jnp.float32)
+    xv = x.reshape(-1, 64)
+    fns, inputs = {}, {}
+    for n in names:
+        rec = ja.get(n)
+        fns[n] = _fwd_bwd(rec)
+        inputs[n] = x if rec.kind == "elementwise" else xv
+    # For scale: the dense layer that would produce these activations' inputs.
+    fns[DENSE] = _dense_fwd_bwd()
+    w = jax.random.normal(jax.random.key(1), (DENSE_WIDTH, DENSE_WIDTH), jnp.float32)
+    inputs[DENSE] = (x.reshape(-1, DENSE_WIDTH), w)
+    return fns, inputs
+
+
+def _measure(fns: dict, inputs: dict, rounds: int) -> dict[str, np.ndarray]:
+    """Each function's call times in seconds, ``rounds`` x ``INNER`` of them, the order of
+    the functions rotating from round to round."""
+    timed = list(fns)
+    for n in timed:
+        jax.block_until_ready(_call(fns[n], inputs[n]))  # compile and warm up
+
+    samples = {n: [] for n in timed}
+    for r in range(rounds):
+        order = timed[r % len(timed) :] + timed[: r % len(timed)]
+        for n in order:
+            f, a = fns[n], inputs[n]
+            for _ in range(INNER):
+                t0 = time.perf_counter()
+                jax.block_until_ready(_call(f, a))
+                samples[n].append(time.perf_counter() - t0)
+    return {n: np.asarray(v) for n, v in samples.items()}
+
+
+def _judge(med: dict[str, float], best: dict[str, float]) -> list[Check]:
+    """Each exponential-based activation costs more than relu, by both estimators."""
+    checks = []
+    for n in EXP_BASED:
+        if n not in med:
+            checks.append(check(f"{n} is in the catalog", 0, ">=", 1, shown="missing"))
+            continue
+        checks.append(check(f"{n}: median time / relu median time", med[n], ">", MARGIN))
+        checks.append(check(f"{n}: best time / relu best time", best[n], ">", MARGIN))
+    return checks
+
+
+def _table(t: dict[str, np.ndarray], med: dict, best: dict, rounds: int) -> Table:
+    """Time per element and the two ratios to relu, cheapest first."""
+    q25, q75 = np.percentile(t["relu"], [25, 75])
+    relu_spread = float((q75 - q25) / np.median(t["relu"]))
+    rows = [
+        [n, float(np.median(t[n]) / N_ELEM * 1e9), med[n], best[n], "yes" if n in EXP_BASED else ""]
+        for n in sorted(t, key=med.get)
+    ]
+    return Table(
+        f"Forward + backward time, {N_ELEM} float32 elements, {rounds} rounds × "
+        f"{INNER} calls on {jax.devices()[0].platform}; relu's own interquartile range is "
+        f"{100 * relu_spread:.0f}% of its median",
+        [
+            "activation",
+            "ns / element (median)",
+            "× relu (medians)",
+            "× relu (best times)",
+            "exp-based",
+        ],
+        rows,
+        csv="compute_cost.csv",
+    )
+
+
+def _finding(med: dict, relu_ns: float, cheapest: str, dearest: str) -> str:
+    dense = med[DENSE]
+    extra = med.get(dearest, math.nan) - 1.0
+    return (
+        f"Forward + backward, ReLU takes {relu_ns:.2f} ns per float32 element here; the "
+        f"exponential-based activations take {med.get(cheapest, math.nan):.1f}× ({cheapest}) "
+        f"to {med.get(dearest, math.nan):.1f}× ({dearest}) as long. For scale, the "
+        f"{DENSE_WIDTH} → {DENSE_WIDTH} dense layer that produces the same number of values "
+        f"takes {dense:.0f}× ReLU's time, so even {dearest} adds about "
+        f"{100 * extra / (dense + 1):.0f}% to such a layer's forward + backward time."
     )
 
 

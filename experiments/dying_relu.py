@@ -37,6 +37,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     check,
@@ -108,7 +109,48 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     task = ja.load_task("moons", standardize=True)
     seeds = 8 if quick else 16
     steps = 400 if quick else 1000
-    sw = ja.sweep(
+    widths = (2, 3) if quick else (2, 3, 4, 8)
+    n_init = 500 if quick else 1000
+    depth = 30
+    x = jnp.asarray(task.x)
+    sw = _train(task, seeds, steps)
+    dead, silent, dead_init = _diagnose(sw, task)
+    bd = born_dead(widths, depth, n_init, x)
+    relu_all = dead["relu"].mean(axis=-1)  # (G, S): all hidden units
+    checks = _judge(dead, relu_all, bd, depth)
+    path = save(_figure(dead, silent, bd, depth), out, "dying_relu.png")
+    bd_rows = [[d, *(float(bd[w][d - 1]) for w in widths)] for d in (1, 2, 3, 5, 10, 15, 20, 30)]
+    return Result(
+        name="dying_relu",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics={
+            "relu_dead_at_init": float(dead_init.mean()),
+            **{f"relu_dead_lr_{lr:g}": float(relu_all[g].mean()) for g, lr in enumerate(LRS)},
+            **{f"{a}_dead_max": float(dead[a].max()) for a in ACTS[1:]},
+            **{f"born_dead_w{w}_d{depth}": float(bd[w][-1]) for w in widths},
+        },
+        tables=[
+            _training_table(sw, dead, silent, steps, seeds),
+            Table(
+                f"Fraction of relu networks born dead ({n_init} He initializations, zero biases)",
+                ["hidden layers", *(f"width {w}" for w in widths)],
+                bd_rows,
+                csv="dying_relu_born_dead.csv",
+            ),
+        ],
+        figures=[path],
+        finding=_finding(relu_all, dead_init, bd, depth),
+    )
+
+
+def _train(task: ja.Task, seeds: int, steps: int) -> ja.SweepResult:
+    """One sweep over activations x learning rates x seeds, keeping the trained parameters."""
+    return ja.sweep(
         task,
         activations=ACTS,
         seeds=seeds,
@@ -120,6 +162,11 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         progress=False,
         keep_params=True,
     )
+
+
+def _diagnose(sw: ja.SweepResult, task: ja.Task):
+    """Dead and silent fractions per activation, shape (G, S, L-1), and relu's dead
+    fraction at initialization, shape (S,)."""
     x = jnp.asarray(task.x)
 
     def diagnose(params):
@@ -147,9 +194,12 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     dead_init = np.asarray(jax.jit(at_init)(keys)).mean(axis=-1)  # (S,)
     dead = {a: np.asarray(v[0]) for a, v in diag.items()}  # (G, S, L-1)
     silent = {a: np.asarray(v[1]) for a, v in diag.items()}
-    loss = np.asarray(sw.loss)[..., -1]  # (A, G, S)
-    acc = np.asarray(sw.accuracy)[..., -1]
-    relu_all = dead["relu"].mean(axis=-1)  # (G, S): all hidden units
+    return dead, silent, dead_init
+
+
+def _judge(dead, relu_all, bd, depth) -> list[Check]:
+    """Relu dies more at a large learning rate, the others never; narrow deep relu
+    networks are born dead."""
     diff = relu_all[-1] - relu_all[0]
     m, h = ci95(diff)
     checks = [
@@ -167,11 +217,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 f"{a}: largest dead fraction, any layer, seed or lr", float(dead[a].max()), "==", 0
             )
         )
-
-    widths = (2, 3) if quick else (2, 3, 4, 8)
-    n_init = 500 if quick else 1000
-    depth = 30
-    bd = born_dead(widths, depth, n_init, x)
     for w in (2, 3):
         if w in bd:
             checks.append(
@@ -182,7 +227,13 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                     0.3,
                 )
             )
+    return checks
 
+
+def _training_table(sw, dead, silent, steps, seeds) -> Table:
+    """Dead and silent fractions, final loss and accuracy, by activation and learning rate."""
+    loss = np.asarray(sw.loss)[..., -1]  # (A, G, S)
+    acc = np.asarray(sw.accuracy)[..., -1]
     rows = []
     for i, a in enumerate(ACTS):
         for g, lr in enumerate(LRS):
@@ -197,10 +248,18 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                     pm(acc[i, g]),
                 ]
             )
-    bd_rows = [[d, *(float(bd[w][d - 1]) for w in widths)] for d in (1, 2, 3, 5, 10, 15, 20, 30)]
-    fig = _figure(dead, silent, bd, depth)
-    path = save(fig, out, "dying_relu.png")
-    finding = (
+    return Table(
+        f"After training ({steps} Adam steps, {seeds} seeds, mean ± 95% CI): dead and "
+        "silent fractions over all hidden units, dead per layer (1 / 2 / 3), final "
+        "loss and accuracy",
+        ["activation", "lr", "dead", "dead per layer", "silent", "loss", "accuracy"],
+        rows,
+        csv="dying_relu_training.csv",
+    )
+
+
+def _finding(relu_all, dead_init, bd, depth) -> str:
+    return (
         f"Trained with Adam at lr 1e-1, {100 * float(relu_all[-1].mean()):.0f}% of relu units "
         f"end up dead (at lr 1e-3: {100 * float(relu_all[0].mean()):.0f}%; at initialization, "
         f"before any step: {100 * float(dead_init.mean()):.0f}%); leaky_relu, prelu and elu "
@@ -209,39 +268,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         f"{100 * float(bd[2][1]):.0f}% of depth-2 and {100 * float(bd[2][-1]):.0f}% of "
         f"depth-{depth} networks compute a constant"
         + (f" (width 8: {100 * float(bd[8][-1]):.0f}% at depth {depth})." if 8 in bd else ".")
-    )
-    return Result(
-        name="dying_relu",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            "relu_dead_at_init": float(dead_init.mean()),
-            **{f"relu_dead_lr_{lr:g}": float(relu_all[g].mean()) for g, lr in enumerate(LRS)},
-            **{f"{a}_dead_max": float(dead[a].max()) for a in ACTS[1:]},
-            **{f"born_dead_w{w}_d{depth}": float(bd[w][-1]) for w in widths},
-        },
-        tables=[
-            Table(
-                f"After training ({steps} Adam steps, {seeds} seeds, mean ± 95% CI): dead and "
-                "silent fractions over all hidden units, dead per layer (1 / 2 / 3), final "
-                "loss and accuracy",
-                ["activation", "lr", "dead", "dead per layer", "silent", "loss", "accuracy"],
-                rows,
-                csv="dying_relu_training.csv",
-            ),
-            Table(
-                f"Fraction of relu networks born dead ({n_init} He initializations, zero biases)",
-                ["hidden layers", *(f"width {w}" for w in widths)],
-                bd_rows,
-                csv="dying_relu_born_dead.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
     )
 
 

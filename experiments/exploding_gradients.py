@@ -30,7 +30,7 @@ import numpy as np
 import optax
 
 import jaxact as ja
-from experiments._report import Result, Table, band, check, fmt, pm, pyplot, save, sources
+from experiments._report import Check, Result, Table, band, check, fmt, pm, pyplot, save, sources
 
 TITLE = "Exploding gradients, clipping and initialization"
 CLAIM = (
@@ -66,11 +66,48 @@ def large_init(key: jax.Array, shape, dtype=jnp.float32) -> jax.Array:
     return SCALE * ja.he_normal(key, shape, dtype)
 
 
+NAMES = ["large init, SGD", "large init, clipped SGD", "He init, SGD"]
+"""The three settings: (a), (b), (c)."""
+
+
 def run(quick: bool, out: pathlib.Path) -> Result:
     """Train the deep relu network in the three settings."""
     task = ja.load_task("sin")
     seeds = 8 if quick else 16
     steps = 1000 if quick else 3000
+    names = NAMES
+    loss, diverged, steps_logged = _train(task, seeds, steps)
+    grads = _gradients_at_init(task, seeds)
+    g_ratio = float(grads["large"][:, 0].mean() / grads["He"][:, 0].mean())
+    checks = _judge(loss, diverged, g_ratio)
+    path = save(_figure(steps_logged, loss, grads), out, "exploding_gradients.png")
+    return Result(
+        name="exploding_gradients",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics={
+            "grad_ratio_large_over_he": g_ratio,
+            **{f"diverged_{n}": int(diverged[n].sum()) for n in names},
+            **{f"final_loss_{n}": _finite_mean(loss[n][:, -1]) for n in names},
+        },
+        tables=_tables(loss, diverged, grads, steps, seeds),
+        figures=[path],
+        finding=_finding(loss, diverged, g_ratio, seeds),
+        notes=[
+            "Clipping bounds each step, so training cannot blow up, but it does not change "
+            "the network the optimizer starts from: in the same number of steps the clipped "
+            "run is still orders of magnitude above the well-initialized one."
+        ],
+    )
+
+
+def _train(task: ja.Task, seeds: int, steps: int):
+    """The loss curves ``(S, T)`` and diverged seeds ``(S,)`` of each setting, and the
+    logged steps."""
     # (a) and (b) differ only in the clipping threshold: one sweep with a grid over it.
     # NO_CLIP is above any finite float32 gradient norm these runs reach, so clip_by_global_norm
     # returns the gradient unchanged: (a) is exactly plain SGD.
@@ -99,16 +136,18 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         log_every=max(steps // 100, 1),
         progress=False,
     )
-    names = ["large init, SGD", "large init, clipped SGD", "He init, SGD"]
     raw = [
         (np.asarray(big.loss)[0, 0], np.asarray(big.diverged)[0, 0]),
         (np.asarray(big.loss)[0, 1], np.asarray(big.diverged)[0, 1]),
         (np.asarray(he.loss)[0], np.asarray(he.diverged)[0]),
     ]
-    loss = {n: v[0] for n, v in zip(names, raw, strict=True)}  # (S, T) each
-    diverged = {n: v[1] | ~np.isfinite(v[0][:, -1]) for n, v in zip(names, raw, strict=True)}
-    steps_logged = np.asarray(he.steps)
+    loss = {n: v[0] for n, v in zip(NAMES, raw, strict=True)}  # (S, T) each
+    diverged = {n: v[1] | ~np.isfinite(v[0][:, -1]) for n, v in zip(NAMES, raw, strict=True)}
+    return loss, diverged, np.asarray(he.steps)
 
+
+def _gradients_at_init(task: ja.Task, seeds: int) -> dict[str, np.ndarray]:
+    """Per-layer gradient norms ``(S, L)`` at both initializations."""
     x, y = jnp.asarray(task.x), jnp.asarray(task.y)
     sizes = task.sizes(HIDDEN)
     keys = jnp.stack([jax.random.key(s) for s in range(seeds)])
@@ -118,15 +157,18 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         p = ja.init_mlp(key, sizes, activation="relu", init="he_normal")
         big = [{**lay, "w": SCALE * lay["w"]} for lay in p]
         return {
-            name: ja.grad_norms(q, x, y, activation="relu", kind="regression")
+            name: ja.grad_norms(q, x, y, activation="relu", loss="regression")
             for name, q in (("large", big), ("He", p))
         }
 
-    grads = {k: np.asarray(v) for k, v in jax.jit(jax.vmap(norms))(keys).items()}  # (S, L)
-    g_ratio = float(grads["large"][:, 0].mean() / grads["He"][:, 0].mean())
+    return {k: np.asarray(v) for k, v in jax.jit(jax.vmap(norms))(keys).items()}  # (S, L)
 
+
+def _judge(loss, diverged, g_ratio) -> list[Check]:
+    """The large init explodes and diverges; clipping and He init both train."""
+    names = NAMES
     rel = {n: loss[n][:, -1] / loss[n][:, 0] for n in names}
-    checks = [
+    return [
         check("first-layer gradient at init: large / He (mean over seeds)", g_ratio, ">=", 100),
         check(
             "(a) large init, SGD: fraction of seeds diverged",
@@ -149,8 +191,12 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             0.1,
         ),
     ]
+
+
+def _tables(loss, diverged, grads, steps, seeds) -> list[Table]:
+    """Divergence and losses per setting; gradient norm per layer at initialization."""
     rows = []
-    for n in names:
+    for n in NAMES:
         fin = loss[n][:, -1]
         rows.append(
             [
@@ -160,9 +206,33 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 pm(fin[np.isfinite(fin)]) if np.isfinite(fin).any() else "NaN",
             ]
         )
-    fig = _figure(steps_logged, loss, grads)
-    path = save(fig, out, "exploding_gradients.png")
-    finding = (
+    return [
+        Table(
+            f"Relu, 10 hidden layers, SGD lr {LR}, {steps} steps, {seeds} seeds (mean ± 95% "
+            "CI of the finite values)",
+            ["setting", "diverged", "initial loss", "final loss"],
+            rows,
+            csv="exploding_gradients.csv",
+        ),
+        Table(
+            "Gradient norm per layer at initialization (geometric mean over seeds)",
+            ["layer", "large init", "He init"],
+            [
+                [
+                    i + 1,
+                    float(np.exp(np.log(grads["large"][:, i]).mean())),
+                    float(np.exp(np.log(grads["He"][:, i]).mean())),
+                ]
+                for i in range(grads["He"].shape[1])
+            ],
+            csv="exploding_gradients_layers.csv",
+        ),
+    ]
+
+
+def _finding(loss, diverged, g_ratio, seeds) -> str:
+    names = NAMES
+    return (
         f"With weights twice too large, every layer of a 10-layer relu network doubles the "
         f"signal on the way forward and the error on the way back: the first-layer gradient is "
         f"{fmt(g_ratio)}× that of He initialization (relu is positively homogeneous, so "
@@ -173,49 +243,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         f"{fmt(float(np.mean(loss[names[1]][:, -1])))}), but the network still starts far "
         f"off; He initialization removes the cause, reaching "
         f"{fmt(float(np.mean(loss[names[2]][:, -1])))}."
-    )
-    return Result(
-        name="exploding_gradients",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            "grad_ratio_large_over_he": g_ratio,
-            **{f"diverged_{n}": int(diverged[n].sum()) for n in names},
-            **{f"final_loss_{n}": _finite_mean(loss[n][:, -1]) for n in names},
-        },
-        tables=[
-            Table(
-                f"Relu, 10 hidden layers, SGD lr {LR}, {steps} steps, {seeds} seeds (mean ± 95% "
-                "CI of the finite values)",
-                ["setting", "diverged", "initial loss", "final loss"],
-                rows,
-                csv="exploding_gradients.csv",
-            ),
-            Table(
-                "Gradient norm per layer at initialization (geometric mean over seeds)",
-                ["layer", "large init", "He init"],
-                [
-                    [
-                        i + 1,
-                        float(np.exp(np.log(grads["large"][:, i]).mean())),
-                        float(np.exp(np.log(grads["He"][:, i]).mean())),
-                    ]
-                    for i in range(grads["He"].shape[1])
-                ],
-                csv="exploding_gradients_layers.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
-        notes=[
-            "Clipping bounds each step, so training cannot blow up, but it does not change "
-            "the network the optimizer starts from: in the same number of steps the clipped "
-            "run is still orders of magnitude above the well-initialized one."
-        ],
     )
 
 

@@ -72,40 +72,8 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     """Draw the gallery and compare hand and autodiff derivatives (``quick`` changes nothing)."""
     del quick  # the gallery is cheap
     names = ja.names()
-    rows, worst = [], []
-    curves = {}
-    with jax.enable_x64(True):
-        x = jnp.linspace(-6.0, 6.0, 1201, dtype=jnp.float64)
-        recs = [ja.get(n) for n in names]
-        # One compiled program for the whole catalog: one compile instead of one per entry.
-        every = jax.jit(lambda t: [_slice(rec, t) for rec in recs])(x)
-        for n, rec, values in zip(names, recs, every, strict=True):
-            f, hand, auto = (np.asarray(a, dtype=np.float64) for a in values)
-            xs = np.asarray(x)
-            keep = np.isfinite(auto) & np.isfinite(hand)
-            for k in rec.card.kinks:
-                keep &= np.abs(xs - k.x) > 1e-9
-            err = np.abs(hand - auto) / np.maximum(1.0, np.abs(auto))
-            e = float(np.max(err[keep])) if keep.any() else math.nan
-            worst.append(e)
-            curves[n] = (xs, f, hand, auto, rec)
-            card = rec.card
-            rows.append(
-                [
-                    n,
-                    rec.kind,
-                    f"[{_num(card.range[0])}, {_num(card.range[1])}]",
-                    card.zero_centred,
-                    card.monotonic,
-                    card.saturating,
-                    _num(card.max_slope),
-                    ", ".join(f"{_num(k.x)}: f′={_num(k.d1)}" for k in card.kinks) or "—",
-                    e,
-                ]
-            )
-
-    fig = _figure(curves)
-    path = save(fig, out, "gallery.png")
+    curves, worst = _measure(names)
+    path = save(_figure(curves), out, "gallery.png")
     worst_all = max(worst) if worst else math.nan
     worst_name = names[int(np.nanargmax(worst))] if worst else "—"
     checks = [
@@ -134,26 +102,67 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         criterion=CRITERION,
         checks=checks,
         metrics={"max_rel_error": worst_all, "n_activations": len(names)},
-        tables=[
-            Table(
-                "The property cards, and the largest hand-vs-autodiff difference per activation",
-                [
-                    "activation",
-                    "kind",
-                    "range",
-                    "f(0)=0",
-                    "monotonic",
-                    "saturates",
-                    "max |f′|",
-                    "kinks",
-                    "max rel. diff",
-                ],
-                rows,
-                csv="gallery.csv",
-            )
-        ],
+        tables=[_table(curves, worst)],
         figures=[path],
         finding=finding,
+    )
+
+
+def _measure(names: list[str]) -> tuple[dict, list[float]]:
+    """Each activation's curves ``(x, f, hand f′, autodiff f′, record)`` on [−6, 6] in
+    float64, and its largest relative hand-vs-autodiff difference away from kinks."""
+    worst = []
+    curves = {}
+    with jax.enable_x64(True):
+        x = jnp.linspace(-6.0, 6.0, 1201, dtype=jnp.float64)
+        recs = [ja.get(n) for n in names]
+        # One compiled program for the whole catalog: one compile instead of one per entry.
+        every = jax.jit(lambda t: [_slice(rec, t) for rec in recs])(x)
+        for n, rec, values in zip(names, recs, every, strict=True):
+            f, hand, auto = (np.asarray(a, dtype=np.float64) for a in values)
+            xs = np.asarray(x)
+            keep = np.isfinite(auto) & np.isfinite(hand)
+            for k in rec.card.kinks:
+                keep &= np.abs(xs - k.x) > 1e-9
+            err = np.abs(hand - auto) / np.maximum(1.0, np.abs(auto))
+            worst.append(float(np.max(err[keep])) if keep.any() else math.nan)
+            curves[n] = (xs, f, hand, auto, rec)
+    return curves, worst
+
+
+def _table(curves: dict, worst: list[float]) -> Table:
+    """The property cards, and the largest difference per activation."""
+    rows = []
+    for (n, (_, _, _, _, rec)), e in zip(curves.items(), worst, strict=True):
+        card = rec.card
+        rows.append(
+            [
+                n,
+                rec.kind,
+                f"[{_num(card.range[0])}, {_num(card.range[1])}]",
+                card.zero_centred,
+                card.monotonic,
+                card.saturating,
+                _num(card.max_slope),
+                ", ".join(f"{_num(k.x)}: f′={_num(k.d1)}" for k in card.kinks) or "—",
+                e,
+            ]
+        )
+    return Table(
+        "The property cards, and the largest hand-vs-autodiff difference per activation",
+        [
+            "activation",
+            "kind",
+            "range",
+            "f(0)=0",
+            "monotonic",
+            "saturates",
+            "max |f′|",
+            "kinks",
+            "max rel. diff",
+        ],
+        rows,
+        csv="gallery.csv",
     )
 
 

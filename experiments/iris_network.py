@@ -44,7 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, color, fmt, pm, pyplot, save, sources
+from experiments._report import Check, Result, Table, check, color, fmt, pm, pyplot, save, sources
 
 TITLE = "Seed 002's network on iris and on the flower table"
 CLAIM = (
@@ -100,8 +100,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     seeds = 8 if quick else 16
     steps = 500 if quick else 1000
     acts = QUICK_ACTS if quick else ACTS
-    iris = ja.load_task("iris")
-    train, test = split(iris, 15, jax.random.key(0))
     # The seed's network, trained the same way on both data sets.
     setting = dict(
         activations=acts,
@@ -114,6 +112,51 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         progress=False,
         keep_params=True,
     )
+    sw, train, test, test_acc = _iris(setting)
+    fl, fl_acc, misses = _flowers(setting)
+    ident = _softmax_against_sigmoid()
+    err_type, err_msg = _keras_mistake()
+    checks = _judge(test_acc, fl_acc, ident, err_type, err_msg, acts)
+    path = save(_figure(sw, test_acc, fl, acts), out, "iris_network.png")
+    train_loss = np.asarray(sw.loss)[..., -1]
+    return Result(
+        name="iris_network",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics={
+            **{f"iris_test_accuracy_{a}": float(test_acc[a].mean()) for a in acts},
+            "flowers_min_accuracy": float(fl_acc.min()),
+            "softmax_sigmoid_identity": ident,
+            "keras_mistake_error": err_type,
+        },
+        tables=_tables(sw, fl, test_acc, train, test, err_type, err_msg, setting),
+        figures=[path],
+        finding=_finding(test_acc, fl_acc, misses, err_type, len(test.y), seeds),
+        notes=[
+            "The table criterion is on the mean over seeds, not on every seed of every "
+            "activation fitting all 4 rows. Seeds that miss: "
+            + ("; ".join(misses) or "none")
+            + ". The relu seeds that miss end with dead hidden units (experiment 6), helped "
+            "by the raw integer features (up to 9) and their large pre-activations; that is an "
+            "optimization failure, not a property of the output layer and loss this part is "
+            "about, so the criterion is on the mean over seeds.",
+            "Features are used as given (centimetres; integers for the table), as in the "
+            "seed's Keras code. The identity row is softmax regression (experiment 1): on "
+            "iris it is already a strong model, which is why the activations differ little "
+            f"here (relu's train loss {fmt(float(train_loss[acts.index('relu')].mean()))}).",
+        ],
+    )
+
+
+def _iris(setting: dict):
+    """Train on iris's training flowers; the sweep, the split and each activation's test
+    accuracies ``(S,)``."""
+    acts = setting["activations"]
+    train, test = split(ja.load_task("iris"), 15, jax.random.key(0))
     sw = ja.sweep(train, **setting)
     xt, yt = jnp.asarray(test.x), jnp.asarray(test.y)
 
@@ -127,9 +170,13 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         }
 
     test_acc = {a: np.asarray(v) for a, v in jax.jit(test_accuracy)(sw.params).items()}  # (S,)
-    train_acc = np.asarray(sw.accuracy)[..., -1]  # (A, S)
-    train_loss = np.asarray(sw.loss)[..., -1]
+    return sw, train, test, test_acc
 
+
+def _flowers(setting: dict):
+    """Train on the flower table; the sweep, final accuracies ``(A, S)`` and the runs that
+    miss a row, in words."""
+    acts = setting["activations"]
     flowers = ja.load_task("flowers")
     fl = ja.sweep(flowers, **setting)
     fl_acc = np.asarray(fl.accuracy)[..., -1]
@@ -148,21 +195,24 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 else f", dead units per layer {' / '.join(fmt(float(v)) for v in d)}"
             )
             misses.append(f"{a} seed {int(fl.seeds[s])}: {100 * fl_acc[i, s]:.0f}%{dead}")
-    fl_loss = np.asarray(fl.loss)[..., -1]
+    return fl, fl_acc, misses
 
-    # softmax over (z0, z1) against sigmoid(z1 - z0), through mlp_apply's output layers.
+
+def _softmax_against_sigmoid() -> float:
+    """max |softmax(z0, z1)_1 − sigmoid(z1 − z0)| through mlp_apply's output layers."""
     p2 = ja.init_mlp(jax.random.key(1), (3, 6, 6, 2), activation="relu")
     w, b = p2[-1]["w"], p2[-1]["b"]
     pdiff = [*p2[:-1], {"w": w[:, 1:] - w[:, :1], "b": b[1:] - b[:1]}]
-    fx = jnp.asarray(flowers.x, jnp.float32)
+    fx = jnp.asarray(ja.load_task("flowers").x, jnp.float32)
     soft = ja.mlp_apply(p2, fx, activation="relu", output="softmax")[:, 1]
     sig = ja.mlp_apply(pdiff, fx, activation="relu", output="sigmoid")[:, 0]
-    ident = float(jnp.max(jnp.abs(soft - sig)))
+    return float(jnp.max(jnp.abs(soft - sig)))
 
-    err_type, err_msg = _keras_mistake()
+
+def _judge(test_acc, fl_acc, ident, err_type, err_msg, acts) -> list[Check]:
+    """Both data sets learned; softmax of two is a sigmoid; the Keras mistake caught."""
     names_ok = all(s in err_msg for s in ("layer 1", "3 inputs", "6 outputs"))
-    relu = acts.index("relu")
-    checks = [
+    return [
         check(
             "iris, relu (the seed's network): mean test accuracy",
             float(test_acc["relu"].mean()),
@@ -193,6 +243,15 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             shown="yes" if names_ok else "no",
         ),
     ]
+
+
+def _tables(sw, fl, test_acc, train, test, err_type, err_msg, setting) -> list[Table]:
+    """Losses and accuracies per activation on both data sets; the Keras mistake."""
+    acts, steps, seeds = setting["activations"], setting["steps"], setting["seeds"]
+    train_acc = np.asarray(sw.accuracy)[..., -1]  # (A, S)
+    train_loss = np.asarray(sw.loss)[..., -1]
+    fl_acc = np.asarray(fl.accuracy)[..., -1]
+    fl_loss = np.asarray(fl.loss)[..., -1]
     rows = [
         [
             a,
@@ -205,13 +264,38 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         ]
         for i, a in enumerate(acts)
     ]
-    fig = _figure(sw, test_acc, fl, acts)
-    path = save(fig, out, "iris_network.png")
-    means = {a: float(test_acc[a].mean()) for a in acts}
+    return [
+        Table(
+            f"Iris (4-6-6-3, softmax, {len(train.y)} train / {len(test.y)} test) and the "
+            f"flower table (3-6-6-1, sigmoid); Adam 1e-2, {steps} steps, mean ± 95% CI "
+            f"over {seeds} seeds",
+            [
+                "hidden",
+                "iris train loss",
+                "iris train acc.",
+                "iris test acc.",
+                "worst test acc.",
+                "table acc.",
+                "table loss",
+            ],
+            rows,
+            csv="iris_network.csv",
+        ),
+        Table(
+            "Seed 002's Keras mistake in jaxact: "
+            "`ja.init_mlp(key, [(3, 6), (3, 6), (6, 3)], activation='relu')`",
+            ["raises", "message"],
+            [[err_type, err_msg]],
+        ),
+    ]
+
+
+def _finding(test_acc, fl_acc, misses, err_type, n_test, seeds) -> str:
+    means = {a: float(test_acc[a].mean()) for a in test_acc}
     lo, hi = min(means.values()), max(means.values())
-    finding = (
+    return (
         f"The seed's 4-6-6-3 relu network classifies held-out iris flowers with "
-        f"{100 * means['relu']:.1f}% accuracy on average ({seeds} seeds, {len(test.y)} test "
+        f"{100 * means['relu']:.1f}% accuracy on average ({seeds} seeds, {n_test} test "
         f"flowers; every activation tried: {100 * lo:.1f}–{100 * hi:.1f}%), and a network "
         f"without hidden activations — softmax regression — gets {100 * means['identity']:.1f}%"
         ": iris is almost linearly separable, so here the softmax output does most of the work. "
@@ -219,60 +303,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         f"line, and the networks fit it ({int(np.sum(fl_acc >= 1))}/{fl_acc.size} runs; "
         f"the misses: {'; '.join(misses) or 'none'}). jaxact "
         f"rejects the question's input_dim=3 layer with a {err_type} before any computation."
-    )
-    return Result(
-        name="iris_network",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            **{f"iris_test_accuracy_{a}": float(test_acc[a].mean()) for a in acts},
-            "flowers_min_accuracy": float(fl_acc.min()),
-            "softmax_sigmoid_identity": ident,
-            "keras_mistake_error": err_type,
-        },
-        tables=[
-            Table(
-                f"Iris (4-6-6-3, softmax, {len(train.y)} train / {len(test.y)} test) and the "
-                f"flower table (3-6-6-1, sigmoid); Adam 1e-2, {steps} steps, mean ± 95% CI "
-                f"over {seeds} seeds",
-                [
-                    "hidden",
-                    "iris train loss",
-                    "iris train acc.",
-                    "iris test acc.",
-                    "worst test acc.",
-                    "table acc.",
-                    "table loss",
-                ],
-                rows,
-                csv="iris_network.csv",
-            ),
-            Table(
-                "Seed 002's Keras mistake in jaxact: "
-                "`ja.init_mlp(key, [(3, 6), (3, 6), (6, 3)], activation='relu')`",
-                ["raises", "message"],
-                [[err_type, err_msg]],
-            ),
-        ],
-        figures=[path],
-        finding=finding,
-        notes=[
-            "The table criterion is on the mean over seeds, not on every seed of every "
-            "activation fitting all 4 rows. Seeds that miss: "
-            + ("; ".join(misses) or "none")
-            + ". The relu seeds that miss end with dead hidden units (experiment 6), helped "
-            "by the raw integer features (up to 9) and their large pre-activations; that is an "
-            "optimization failure, not a property of the output layer and loss this part is "
-            "about, so the criterion is on the mean over seeds.",
-            "Features are used as given (centimetres; integers for the table), as in the "
-            "seed's Keras code. The identity row is softmax regression (experiment 1): on "
-            "iris it is already a strong model, which is why the activations differ little "
-            f"here (relu's train loss {fmt(float(train_loss[relu].mean()))}).",
-        ],
     )
 
 

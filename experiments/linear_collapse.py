@@ -38,6 +38,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     band,
@@ -165,25 +166,64 @@ def _affine(params, x: np.ndarray) -> np.ndarray:
     return x @ w + b[None, :]
 
 
+ACTS = ["identity", "tanh", "relu"]
+"""The trained networks' hidden activations: the linear one first."""
+
+
 def run(quick: bool, out: pathlib.Path) -> Result:
     """Measure the collapse and train deep linear networks (fewer steps when ``quick``)."""
     iris = ja.load_task("iris", standardize=True)
     errs = _collapse_errors(iris.x)
     e32, e64 = errs["float32"], errs["float64"]
-
     # Training: deep linear vs least squares.
     task = ja.load_task("piecewise")
+    steps = 1500 if quick else 4000
+    seeds = 8 if quick else 16
+    acts = ACTS
+    coef, ls_loss = _least_squares(task)
+    sw = _train(task, steps, seeds)
+    loss = np.asarray(sw.loss)  # (A, S, T)
+    final = loss[..., -1]
+    ratio = final[0] / ls_loss
+    checks = [*_judge_collapse(e32, e64), *_judge_training(final, ratio, ls_loss, seeds)]
+    fig = _figure(task, sw, acts, loss, ls_loss, coef, e32, e64)
+    path = save(fig, out, "linear_collapse.png")
+    return Result(
+        name="linear_collapse",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics={
+            "max_rel_diff_float32": max(e["plain"] for e in e32.values()),
+            "max_rel_diff_float64": max(e["plain"] for e in e64.values()),
+            "least_squares_loss": ls_loss,
+            "linear_loss_ratio_min": float(ratio.min()),
+            "linear_loss_ratio_max": float(ratio.max()),
+            **{f"final_loss_{n}": float(np.mean(final[i])) for i, n in enumerate(acts)},
+        },
+        tables=_tables(e32, e64, final, ls_loss, steps, seeds),
+        figures=[path],
+        finding=_finding(e32, e64, final, ratio, ls_loss),
+    )
+
+
+def _least_squares(task: ja.Task) -> tuple[np.ndarray, float]:
+    """The least-squares line's coefficients (slope, intercept) and its MSE, in float64."""
     x64 = task.x.astype(np.float64)
     y64 = task.y.astype(np.float64)
     a = np.concatenate([x64, np.ones_like(x64)], axis=1)
     coef, *_ = np.linalg.lstsq(a, y64, rcond=None)
-    ls_loss = float(np.mean((a @ coef - y64) ** 2))
-    steps = 1500 if quick else 4000
-    seeds = 8 if quick else 16
-    acts = ["identity", "tanh", "relu"]
-    sw = ja.sweep(
+    return coef, float(np.mean((a @ coef - y64) ** 2))
+
+
+def _train(task: ja.Task, steps: int, seeds: int) -> ja.SweepResult:
+    """Gradient descent on 1-8-8-8-1 networks of each activation in :data:`ACTS`."""
+    return ja.sweep(
         task,
-        activations=acts,
+        activations=ACTS,
         seeds=seeds,
         steps=steps,
         optimizer="sgd",
@@ -193,10 +233,11 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         progress=False,
         keep_params=True,
     )
-    loss = np.asarray(sw.loss)  # (A, S, T)
-    final = loss[..., -1]
-    ratio = final[0] / ls_loss
 
+
+def _judge_collapse(e32: dict, e64: dict) -> list[Check]:
+    """Each depth's network equals its collapsed affine map to rounding (the shallowest,
+    the deepest and any depth over the bound are listed)."""
     checks = []
     for depth in DEPTHS:
         n_layers = depth + 1
@@ -216,16 +257,21 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                             bound,
                         )
                     )
+    return checks
+
+
+def _judge_training(final, ratio, ls_loss, seeds) -> list[Check]:
+    """The linear network stops at least squares; the nonlinear ones go below it."""
     gap = ratio - 1.0
-    checks.append(
+    checks = [
         check(
             f"linear net: largest |final loss / least squares − 1| over {seeds} seeds",
             float(np.max(np.abs(gap))),
             "<=",
             1e-3,
         )
-    )
-    for i, n in enumerate(acts[1:], 1):
+    ]
+    for i, n in enumerate(ACTS[1:], 1):
         m, h = ci95(final[i])
         checks.append(
             check(
@@ -236,19 +282,48 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 shown=pm(final[i]),
             )
         )
+    return checks
 
+
+def _tables(e32, e64, final, ls_loss, steps, seeds) -> list[Table]:
+    """The collapse's differences by depth; the final losses against least squares."""
     rows = [
         [d, d + 1, e32[d]["plain"], e32[d]["softmax"], e64[d]["plain"], e64[d]["softmax"]]
         for d in DEPTHS
     ]
     train_rows = [
-        [n, pm(final[i]), fmt(float(np.mean(final[i]) / ls_loss))] for i, n in enumerate(acts)
+        [n, pm(final[i]), fmt(float(np.mean(final[i]) / ls_loss))] for i, n in enumerate(ACTS)
     ]
     train_rows.insert(0, ["least-squares line (closed form)", fmt(ls_loss), "1"])
+    return [
+        Table(
+            "Largest relative difference between the network and its collapsed affine "
+            "map (8 initializations per depth, 150 iris inputs)",
+            [
+                "hidden layers",
+                "affine layers L",
+                "float32",
+                "float32, softmax",
+                "float64",
+                "float64, softmax",
+            ],
+            rows,
+            csv="linear_collapse_affine.csv",
+        ),
+        Table(
+            f"Final training loss (MSE) on the piecewise function, 1-8-8-8-1, gradient descent "
+            f"lr {LR}, "
+            f"{steps} steps, mean ± 95% CI over {seeds} seeds",
+            ["model", "final MSE", "× least squares"],
+            train_rows,
+            csv="linear_collapse_training.csv",
+        ),
+    ]
 
-    fig = _figure(task, sw, acts, loss, ls_loss, coef, e32, e64)
-    path = save(fig, out, "linear_collapse.png")
-    finding = (
+
+def _finding(e32, e64, final, ratio, ls_loss) -> str:
+    gap = ratio - 1.0
+    return (
         f"Stacking up to {DEPTHS[-1]} linear layers gives exactly one affine map: the network "
         f"and the multiplied-out W, b differ by {fmt(max(e['plain'] for e in e32.values()))} "
         f"(float32) and {fmt(max(e['plain'] for e in e64.values()))} (float64) — rounding — "
@@ -257,49 +332,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         f"loss ({fmt(ls_loss)}; largest relative gap {fmt(float(np.max(np.abs(gap))), 2)}); "
         "tanh and relu networks of the same shape reach "
         f"{fmt(float(np.mean(final[1])))} and {fmt(float(np.mean(final[2])))}."
-    )
-    return Result(
-        name="linear_collapse",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            "max_rel_diff_float32": max(e["plain"] for e in e32.values()),
-            "max_rel_diff_float64": max(e["plain"] for e in e64.values()),
-            "least_squares_loss": ls_loss,
-            "linear_loss_ratio_min": float(ratio.min()),
-            "linear_loss_ratio_max": float(ratio.max()),
-            **{f"final_loss_{n}": float(np.mean(final[i])) for i, n in enumerate(acts)},
-        },
-        tables=[
-            Table(
-                "Largest relative difference between the network and its collapsed affine "
-                "map (8 initializations per depth, 150 iris inputs)",
-                [
-                    "hidden layers",
-                    "affine layers L",
-                    "float32",
-                    "float32, softmax",
-                    "float64",
-                    "float64, softmax",
-                ],
-                rows,
-                csv="linear_collapse_affine.csv",
-            ),
-            Table(
-                f"Final training loss (MSE) on the piecewise function, 1-8-8-8-1, gradient descent "
-                f"lr {LR}, "
-                f"{steps} steps, mean ± 95% CI over {seeds} seeds",
-                ["model", "final MSE", "× least squares"],
-                train_rows,
-                csv="linear_collapse_training.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
     )
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     band,
@@ -137,124 +138,13 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         k: _mse(relu_interpolant(targets[k], GRID["lo"], GRID["hi"], 32), raw[k], "relu")
         for k in raw
     }
-
-    final: dict[tuple[str, int], np.ndarray] = {}  # (task, width) -> (A, S) final MSE
-    stall: dict[str, np.ndarray] = {}  # task -> (A, S) loss change over the last 10%
-    fits = {}
-    for tname, task in std.items():
-        for w in widths:
-            sw = ja.sweep(
-                task,
-                activations=ACTS,
-                seeds=seeds,
-                steps=steps,
-                optimizer="adam",
-                learning_rate=1e-2,
-                hidden=(w,),
-                log_every=steps // 10,
-                progress=False,
-                keep_params=w in (2, widths[-1]),
-            )
-            loss = np.asarray(sw.loss)
-            final[tname, w] = loss[..., -1]
-            if w == widths[-1]:
-                stall[tname] = (loss[..., -2] - loss[..., -1]) / loss[..., -2]
-            if sw.params is not None:
-                fits[tname, w] = {
-                    n: np.asarray(
-                        ja.mlp_apply(
-                            jax.tree.map(lambda a: a[0], sw.params[n]), task.x, activation=n
-                        )
-                    )[:, 0]
-                    for n in ACTS
-                }
+    final, stall, fits = _train(std, widths, seeds, steps)
     two = final["piecewise", 2][0]  # sigmoid, width 2, per seed
     beat = int(np.sum(two < hand_mse))
     wide = widths[-1]
-    checks = [
-        check(
-            f"(a) hand-set network MSE (least-squares line {fmt(ls['piecewise'][0])})",
-            hand_mse,
-            "<",
-            ls["piecewise"][0],
-        ),
-        check(
-            f"(b) trained 2-sigmoid networks beating the hand-set one ({fmt(hand_mse)})",
-            beat,
-            ">=",
-            1,
-            shown=f"{beat}/{seeds}",
-        ),
-    ]
-    rows = []
-    for tname in raw:
-        lsm = ls[tname][0]
-        for i, n in enumerate(ACTS):
-            checks.append(
-                check(
-                    f"(c) {tname}, {n}: mean MSE at width {wide} (< width {widths[0]}: "
-                    f"{fmt(float(final[tname, widths[0]][i].mean()))})",
-                    float(final[tname, wide][i].mean()),
-                    "<",
-                    float(final[tname, widths[0]][i].mean()),
-                )
-            )
-            rows.append(
-                [
-                    tname,
-                    n,
-                    *(pm(final[tname, w][i]) for w in widths),
-                    fmt(float(final[tname, wide][i].mean()) / lsm),
-                ]
-            )
-        rows.append(
-            [tname, "relu, hand-built (interpolant)", *([""] * (len(widths) - 1)),
-             fmt(interp[tname][0]), fmt(interp[tname][0] / lsm)]
-        )  # fmt: skip
-        rows.append([tname, "least-squares line", *([fmt(lsm)] * len(widths)), "1"])
-        checks.append(
-            check(
-                f"(d) {tname}: hand-built 32-unit relu MSE / least squares",
-                interp[tname][0] / lsm,
-                "<",
-                0.1,
-            )
-        )
-    rel_wide = {
-        (t, n): float(final[t, wide][i].mean()) / ls[t][0] for t in raw for i, n in enumerate(ACTS)
-    }
-    slow = [(t, n) for (t, n), r in rel_wide.items() if r >= 0.1]
-    notes = []
-    if slow:
-        notes.append(
-            "Criterion (d) checks capacity by construction rather than asking every trained "
-            "width-32 network to reach 0.1 × the least-squares error: "
-            + "; ".join(
-                f"trained {n} on {t} ends at {fmt(rel_wide[t, n])} × least squares, its loss "
-                f"still falling slowly ({fmt(100 * float(np.mean(stall[t][ACTS.index(n)])), 2)}% "
-                "over the last 10% of the steps)"
-                for t, n in slow
-            )
-            + ". A relu unit starts with its kink at x = 0 (zero bias), and gradient descent "
-            "spreads the kinks slowly; the hand-built network shows that 32 relu units can "
-            "follow the target, so the shortfall is optimization, not capacity, and (d) "
-            "checks capacity by construction, as seed 003 does with its sigmoids."
-        )
+    checks = _judge(ls, hand_mse, interp, final, widths, beat, seeds)
     fig = _figure(raw, ls, hand_pred, interp, fits, final, widths)
     path = save(fig, out, "piecewise.png")
-    stuck = two[two >= hand_mse]
-    local = fmt(float(np.median(stuck))) if stuck.size else "—"
-    finding = (
-        f"On seed 003's piecewise function the best line has MSE {fmt(ls['piecewise'][0])}; the "
-        f"text's two hand-set sigmoids get {fmt(hand_mse)}. Trained 2-sigmoid networks "
-        f"either beat them ({beat}/{seeds} seeds, best {fmt(float(two.min()))}) or stop in a "
-        f"local minimum near {local}. "
-        f"Each unit adds one bend: at width {wide}, sigmoid, tanh and relu reach "
-        f"{', '.join(fmt(float(final['piecewise', wide][i].mean())) for i in range(3))} here "
-        f"and {', '.join(fmt(float(final['wiggle', wide][i].mean())) for i in range(3))} on the "
-        f"wigglier target (line: {fmt(ls['wiggle'][0])}; hand-built 32-unit relu: "
-        f"{fmt(interp['wiggle'][0])})."
-    )
     return Result(
         name="piecewise",
         title=TITLE,
@@ -290,17 +180,160 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 ],
                 csv="piecewise_seed003.csv",
             ),
-            Table(
-                f"Final MSE against hidden width (mean ± 95% CI over {seeds} seeds, Adam 1e-2, "
-                f"{steps} steps)",
-                ["target", "hidden", *(f"width {w}" for w in widths), f"width {wide} / line"],
-                rows,
-                csv="piecewise_width.csv",
-            ),
+            _width_table(ls, interp, final, widths, seeds, steps),
         ],
         figures=[path],
-        finding=finding,
-        notes=notes,
+        finding=_finding(ls, hand_mse, interp, final, wide, beat, seeds),
+        notes=_notes(ls, final, stall, wide),
+    )
+
+
+def _train(std: dict, widths, seeds: int, steps: int):
+    """Final MSE ``(A, S)`` per (task, width), the widest networks' loss change over the
+    last 10% of the steps ``(A, S)`` per task, and seed 0's fits at widths 2 and widest."""
+    final: dict[tuple[str, int], np.ndarray] = {}  # (task, width) -> (A, S) final MSE
+    stall: dict[str, np.ndarray] = {}  # task -> (A, S) loss change over the last 10%
+    fits = {}
+    for tname, task in std.items():
+        for w in widths:
+            sw = ja.sweep(
+                task,
+                activations=ACTS,
+                seeds=seeds,
+                steps=steps,
+                optimizer="adam",
+                learning_rate=1e-2,
+                hidden=(w,),
+                log_every=steps // 10,
+                progress=False,
+                keep_params=w in (2, widths[-1]),
+            )
+            loss = np.asarray(sw.loss)
+            final[tname, w] = loss[..., -1]
+            if w == widths[-1]:
+                stall[tname] = (loss[..., -2] - loss[..., -1]) / loss[..., -2]
+            if sw.params is not None:
+                fits[tname, w] = {
+                    n: np.asarray(
+                        ja.mlp_apply(
+                            jax.tree.map(lambda a: a[0], sw.params[n]), task.x, activation=n
+                        )
+                    )[:, 0]
+                    for n in ACTS
+                }
+    return final, stall, fits
+
+
+def _judge(ls, hand_mse, interp, final, widths, beat, seeds) -> list[Check]:
+    """(a) two sigmoids beat the line, (b) training finds them, (c) width helps, (d) 32
+    relu units can follow both targets."""
+    wide = widths[-1]
+    checks = [
+        check(
+            f"(a) hand-set network MSE (least-squares line {fmt(ls['piecewise'][0])})",
+            hand_mse,
+            "<",
+            ls["piecewise"][0],
+        ),
+        check(
+            f"(b) trained 2-sigmoid networks beating the hand-set one ({fmt(hand_mse)})",
+            beat,
+            ">=",
+            1,
+            shown=f"{beat}/{seeds}",
+        ),
+    ]
+    for tname in interp:
+        lsm = ls[tname][0]
+        for i, n in enumerate(ACTS):
+            checks.append(
+                check(
+                    f"(c) {tname}, {n}: mean MSE at width {wide} (< width {widths[0]}: "
+                    f"{fmt(float(final[tname, widths[0]][i].mean()))})",
+                    float(final[tname, wide][i].mean()),
+                    "<",
+                    float(final[tname, widths[0]][i].mean()),
+                )
+            )
+        checks.append(
+            check(
+                f"(d) {tname}: hand-built 32-unit relu MSE / least squares",
+                interp[tname][0] / lsm,
+                "<",
+                0.1,
+            )
+        )
+    return checks
+
+
+def _width_table(ls, interp, final, widths, seeds, steps) -> Table:
+    """Final MSE against hidden width, with the hand-built interpolant and the line."""
+    wide = widths[-1]
+    rows = []
+    for tname in interp:
+        lsm = ls[tname][0]
+        for i, n in enumerate(ACTS):
+            rows.append(
+                [
+                    tname,
+                    n,
+                    *(pm(final[tname, w][i]) for w in widths),
+                    fmt(float(final[tname, wide][i].mean()) / lsm),
+                ]
+            )
+        rows.append(
+            [tname, "relu, hand-built (interpolant)", *([""] * (len(widths) - 1)),
+             fmt(interp[tname][0]), fmt(interp[tname][0] / lsm)]
+        )  # fmt: skip
+        rows.append([tname, "least-squares line", *([fmt(lsm)] * len(widths)), "1"])
+    return Table(
+        f"Final MSE against hidden width (mean ± 95% CI over {seeds} seeds, Adam 1e-2, "
+        f"{steps} steps)",
+        ["target", "hidden", *(f"width {w}" for w in widths), f"width {wide} / line"],
+        rows,
+        csv="piecewise_width.csv",
+    )
+
+
+def _notes(ls, final, stall, wide) -> list[str]:
+    """Why criterion (d) checks capacity by construction, where training falls short."""
+    rel_wide = {
+        (t, n): float(final[t, wide][i].mean()) / ls[t][0] for t in ls for i, n in enumerate(ACTS)
+    }
+    slow = [(t, n) for (t, n), r in rel_wide.items() if r >= 0.1]
+    notes = []
+    if slow:
+        notes.append(
+            "Criterion (d) checks capacity by construction rather than asking every trained "
+            "width-32 network to reach 0.1 × the least-squares error: "
+            + "; ".join(
+                f"trained {n} on {t} ends at {fmt(rel_wide[t, n])} × least squares, its loss "
+                f"still falling slowly ({fmt(100 * float(np.mean(stall[t][ACTS.index(n)])), 2)}% "
+                "over the last 10% of the steps)"
+                for t, n in slow
+            )
+            + ". A relu unit starts with its kink at x = 0 (zero bias), and gradient descent "
+            "spreads the kinks slowly; the hand-built network shows that 32 relu units can "
+            "follow the target, so the shortfall is optimization, not capacity, and (d) "
+            "checks capacity by construction, as seed 003 does with its sigmoids."
+        )
+    return notes
+
+
+def _finding(ls, hand_mse, interp, final, wide, beat, seeds) -> str:
+    two = final["piecewise", 2][0]
+    stuck = two[two >= hand_mse]
+    local = fmt(float(np.median(stuck))) if stuck.size else "—"
+    return (
+        f"On seed 003's piecewise function the best line has MSE {fmt(ls['piecewise'][0])}; the "
+        f"text's two hand-set sigmoids get {fmt(hand_mse)}. Trained 2-sigmoid networks "
+        f"either beat them ({beat}/{seeds} seeds, best {fmt(float(two.min()))}) or stop in a "
+        f"local minimum near {local}. "
+        f"Each unit adds one bend: at width {wide}, sigmoid, tanh and relu reach "
+        f"{', '.join(fmt(float(final['piecewise', wide][i].mean())) for i in range(3))} here "
+        f"and {', '.join(fmt(float(final['wiggle', wide][i].mean())) for i in range(3))} on the "
+        f"wigglier target (line: {fmt(ls['wiggle'][0])}; hand-built 32-unit relu: "
+        f"{fmt(interp['wiggle'][0])})."
     )
 
 

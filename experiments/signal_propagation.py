@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, color, fmt, pyplot, save, sources
+from experiments._report import Check, Result, Table, check, color, fmt, pyplot, save, sources
 
 TITLE = "Initialization and signal propagation"
 CLAIM = (
@@ -87,54 +87,11 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     selu[1.0] = stats["selu", "LeCun"]
 
     def factor(a, i):
-        # Per-layer factor: exp(slope) of the seed-averaged log variance against depth.
-        logv = np.log(stats[a, i]["pre_var"]).mean(axis=0)
-        return float(np.exp(np.polyfit(np.arange(depth, dtype=float), logv, 1)[0]))
+        return _factor(stats[a, i], depth)
 
-    checks = []
-    for a, i, lo, hi in (
-        ("relu", "He", 0.9, 1.1),
-        ("identity", "Glorot", 0.9, 1.1),
-        ("relu", "LeCun", 0.4, 0.6),
-    ):
-        f = factor(a, i)
-        checks.append(check(f"{a} + {i}: per-layer variance factor", f, ">=", lo))
-        checks.append(check(f"{a} + {i}: per-layer variance factor", f, "<=", hi))
-    for s in (0.5, 1.0, 2.0):
-        m = float(selu[s]["act_mean"].mean(axis=0)[-1])
-        v = float(selu[s]["act_var"].mean(axis=0)[-1])
-        checks.append(check(f"selu + LeCun, input std {s:g}: |final mean|", abs(m), "<=", 0.1))
-        checks.append(check(f"selu + LeCun, input std {s:g}: final variance", v, ">=", 0.8))
-        checks.append(check(f"selu + LeCun, input std {s:g}: final variance", v, "<=", 1.25))
-
-    rows = []
-    for a in acts:
-        default = {v: k for k, v in INITS.items()}.get(ja.default_init(a), ja.default_init(a))
-        rows.append(
-            [
-                a,
-                default,
-                *(float(stats[a, i]["act_var"].mean(axis=0)[-1]) for i in INITS),
-                *(factor(a, i) for i in INITS),
-            ]
-        )
+    checks = _judge(factor, selu)
     fig = _figure(stats, selu, depth, acts)
     path = save(fig, out, "signal_propagation.png")
-    final_var = ", ".join(fmt(float(selu[s]["act_var"].mean(axis=0)[-1])) for s in (0.5, 1.0, 2.0))
-    finding = (
-        f"Through {depth} random layers the variance of the signal is multiplied at every "
-        f"layer by a factor set by the weight scale and the activation: relu keeps its "
-        f"variance with He initialization (×{factor('relu', 'He'):.3f} per layer) and loses "
-        f"half of it per layer with Glorot/LeCun (×{factor('relu', 'LeCun'):.3f}); SELU with "
-        "LeCun pulls inputs of standard deviation 0.5, 1 and 2 to mean ≈ 0, variance ≈ 1 "
-        f"(final variance {final_var})."
-        + (
-            f" GELU keeps shrinking even with He initialization (×{factor('gelu', 'He'):.2f} "
-            "per layer)."
-            if "gelu" in acts
-            else ""
-        )
-    )
     return Result(
         name="signal_propagation",
         title=TITLE,
@@ -150,22 +107,9 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 for s in selu
             },
         },
-        tables=[
-            Table(
-                f"Activation variance after {depth} layers (mean over {SEEDS} initializations), "
-                f"and the per-layer factor of the pre-activation variance (width {WIDTH})",
-                [
-                    "activation",
-                    "jaxact default",
-                    *(f"Var a, {i}" for i in INITS),
-                    *(f"factor/layer, {i}" for i in INITS),
-                ],
-                rows,
-                csv="signal_propagation.csv",
-            )
-        ],
+        tables=[_table(stats, factor, acts, depth)],
         figures=[path],
-        finding=finding,
+        finding=_finding(factor, selu, acts, depth),
         notes=[
             "Measured with He initialization: "
             + ", ".join(
@@ -175,6 +119,78 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             "2 × ¼ = ½ of its variance per layer under He's gain of 2; none of the three "
             "standard initializers is variance-preserving for them."
         ],
+    )
+
+
+def _factor(stats: dict[str, np.ndarray], depth: int) -> float:
+    """Per-layer factor: exp(slope) of the seed-averaged log variance against depth."""
+    logv = np.log(stats["pre_var"]).mean(axis=0)
+    return float(np.exp(np.polyfit(np.arange(depth, dtype=float), logv, 1)[0]))
+
+
+def _judge(factor, selu) -> list[Check]:
+    """The variance factors of relu and identity under their initializers; SELU's fixed
+    point from three input scales."""
+    checks = []
+    for a, i, lo, hi in (
+        ("relu", "He", 0.9, 1.1),
+        ("identity", "Glorot", 0.9, 1.1),
+        ("relu", "LeCun", 0.4, 0.6),
+    ):
+        f = factor(a, i)
+        checks.append(check(f"{a} + {i}: per-layer variance factor", f, ">=", lo))
+        checks.append(check(f"{a} + {i}: per-layer variance factor", f, "<=", hi))
+    for s in (0.5, 1.0, 2.0):
+        m = float(selu[s]["act_mean"].mean(axis=0)[-1])
+        v = float(selu[s]["act_var"].mean(axis=0)[-1])
+        checks.append(check(f"selu + LeCun, input std {s:g}: |final mean|", abs(m), "<=", 0.1))
+        checks.append(check(f"selu + LeCun, input std {s:g}: final variance", v, ">=", 0.8))
+        checks.append(check(f"selu + LeCun, input std {s:g}: final variance", v, "<=", 1.25))
+    return checks
+
+
+def _table(stats, factor, acts, depth) -> Table:
+    """Final variance and per-layer factor per activation and initializer."""
+    rows = []
+    for a in acts:
+        default = {v: k for k, v in INITS.items()}.get(ja.default_init(a), ja.default_init(a))
+        rows.append(
+            [
+                a,
+                default,
+                *(float(stats[a, i]["act_var"].mean(axis=0)[-1]) for i in INITS),
+                *(factor(a, i) for i in INITS),
+            ]
+        )
+    return Table(
+        f"Activation variance after {depth} layers (mean over {SEEDS} initializations), "
+        f"and the per-layer factor of the pre-activation variance (width {WIDTH})",
+        [
+            "activation",
+            "jaxact default",
+            *(f"Var a, {i}" for i in INITS),
+            *(f"factor/layer, {i}" for i in INITS),
+        ],
+        rows,
+        csv="signal_propagation.csv",
+    )
+
+
+def _finding(factor, selu, acts, depth) -> str:
+    final_var = ", ".join(fmt(float(selu[s]["act_var"].mean(axis=0)[-1])) for s in (0.5, 1.0, 2.0))
+    return (
+        f"Through {depth} random layers the variance of the signal is multiplied at every "
+        f"layer by a factor set by the weight scale and the activation: relu keeps its "
+        f"variance with He initialization (×{factor('relu', 'He'):.3f} per layer) and loses "
+        f"half of it per layer with Glorot/LeCun (×{factor('relu', 'LeCun'):.3f}); SELU with "
+        "LeCun pulls inputs of standard deviation 0.5, 1 and 2 to mean ≈ 0, variance ≈ 1 "
+        f"(final variance {final_var})."
+        + (
+            f" GELU keeps shrinking even with He initialization (×{factor('gelu', 'He'):.2f} "
+            "per layer)."
+            if "gelu" in acts
+            else ""
+        )
     )
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     band,
@@ -130,7 +131,7 @@ def _at_init(task, depth: int, seeds: int):
 
         def one(key, act=act, f=f):
             p = ja.init_mlp(key, sizes, activation=act)
-            d = error_signals(p, x, y, act, task.kind)
+            d = error_signals(p, x, y, act, task.loss)
             dn = jnp.stack([jnp.linalg.norm(v, axis=1) for v in d], axis=1)  # (n, L)
             a, inputs = x, []
             for i, layer in enumerate(p):
@@ -144,7 +145,7 @@ def _at_init(task, depth: int, seeds: int):
             den = spec[None, :] * dn[:, 1:]
             ratios = jnp.max(jnp.where(den > 0, dn[:, :-1] / den, 0.0), axis=0)
             signal = jnp.sqrt(jnp.mean(jnp.square(dn), axis=0))
-            weights = ja.grad_norms(p, x, y, activation=act, kind=task.kind)
+            weights = ja.grad_norms(p, x, y, activation=act, loss=task.loss)
             return signal, weights, rebuilt, ratios
 
         for o, r in zip(out, jax.vmap(one)(keys), strict=True):
@@ -156,6 +157,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     """Measure gradient norms layer by layer, check the 1/4 bound, train deep networks."""
     task = ja.load_task("moons", standardize=True)
     seeds = 8 if quick else 16
+    steps = 400 if quick else 2500
     norms, weights, rebuilt, ratios = _at_init(task, DEPTH, seeds)
     instrument = max(float(np.max(np.abs(rebuilt[a] / weights[a] - 1.0))) for a in ACTS)
     n_layers = DEPTH + 1
@@ -164,10 +166,41 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     for act in ACTS:
         slope = np.polyfit(below.astype(float), np.log(norms[act]).mean(axis=0), 1)[0]
         factors[act] = float(np.exp(slope))
-    shrink = {a: norms[a][:, 0] / norms[a][:, -1] for a in ACTS}  # first / last layer
+    sw = _train(task, seeds, steps)
+    loss = np.asarray(sw.loss)  # (A, S, T)
+    diverged = np.asarray(sw.diverged)  # (A, S)
+    # A diverged run did not train: it counts as no progress (ratio 1), not as missing.
+    p1 = float(np.mean(task.y))
+    h_const = -(p1 * np.log(p1) + (1 - p1) * np.log(1 - p1))  # best constant prediction
+    rel = np.where(diverged, 1.0, loss[..., -1] / h_const)  # (A, S)
+    checks = _judge(instrument, factors, ratios, rel, h_const)
+    fig = _figure(below, norms, ratios, sw, loss, factors)
+    path = save(fig, out, "vanishing_gradients.png")
+    return Result(
+        name="vanishing_gradients",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=checks,
+        metrics={
+            **{f"factor_{k}": v for k, v in factors.items()},
+            "sigmoid_bound_ratio_max": float(ratios["sigmoid"].max()),
+            **{f"final_loss_over_constant_{a}": float(rel[i].mean()) for i, a in enumerate(ACTS)},
+        },
+        tables=[
+            _table(norms, ratios, factors, loss, diverged, seeds, steps),
+            _layer_table(norms, weights, below),
+        ],
+        figures=[path],
+        finding=_finding(norms, ratios, factors, loss, h_const),
+    )
 
-    steps = 400 if quick else 2500
-    sw = ja.sweep(
+
+def _train(task: ja.Task, seeds: int, steps: int) -> ja.SweepResult:
+    """Plain SGD on networks of :data:`DEPTH_TRAIN` hidden layers, each activation."""
+    return ja.sweep(
         task,
         activations=ACTS,
         seeds=seeds,
@@ -178,13 +211,11 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         log_every=max(steps // 100, 1),
         progress=False,
     )
-    loss = np.asarray(sw.loss)  # (A, S, T)
-    diverged = np.asarray(sw.diverged)  # (A, S)
-    # A diverged run did not train: it counts as no progress (ratio 1), not as missing.
-    p1 = float(np.mean(task.y))
-    h_const = -(p1 * np.log(p1) + (1 - p1) * np.log(1 - p1))  # best constant prediction
-    rel = np.where(diverged, 1.0, loss[..., -1] / h_const)  # (A, S)
 
+
+def _judge(instrument, factors, ratios, rel, h_const) -> list[Check]:
+    """The probe agrees with grad_norms; sigmoid shrinks the gradient within its 1/4
+    bound and does not train deep; tanh and relu do."""
     checks = [
         check(
             "instrument: δ-probe weight gradients vs jaxact.grad_norms, max relative difference",
@@ -220,6 +251,12 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 shown=pm(rel[i]),
             )
         )
+    return checks
+
+
+def _table(norms, ratios, factors, loss, diverged, seeds, steps) -> Table:
+    """Gradients at initialization and deep training, per activation."""
+    shrink = {a: norms[a][:, 0] / norms[a][:, -1] for a in ACTS}  # first / last layer
     rows = [
         [
             act,
@@ -235,9 +272,54 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         ]
         for a, act in enumerate(ACTS)
     ]
-    fig = _figure(below, norms, ratios, sw, loss, factors)
-    path = save(fig, out, "vanishing_gradients.png")
-    finding = (
+    return Table(
+        f"Gradients at initialization ({DEPTH} hidden layers of width {WIDTH}, "
+        f"{seeds} seeds) and deep training ({DEPTH_TRAIN} hidden layers, SGD lr {LR}, "
+        f"{steps} steps); mean ± 95% CI",
+        [
+            "activation",
+            "per-layer factor",
+            "RMS ‖δ‖, output layer",
+            "RMS ‖δ₁‖, first layer",
+            "first / output (geo. mean)",
+            "max ‖δ_l‖/(‖W‖₂‖δ_{l+1}‖)",
+            "max |f′|",
+            "initial loss",
+            "final loss",
+            "diverged",
+        ],
+        rows,
+        csv="vanishing_gradients.csv",
+    )
+
+
+def _layer_table(norms, weights, below) -> Table:
+    """Per layer at initialization: error signal and weight-gradient norms."""
+    return Table(
+        "Per layer at initialization: RMS error signal ‖δ_l‖ and weight-gradient norm "
+        "‖∂ℓ/∂W_l‖ (jaxact.grad_norms), geometric means over seeds",
+        [
+            "layer",
+            "activation derivatives passed",
+            *(f"‖δ‖ {a}" for a in ACTS),
+            *(f"‖∂ℓ/∂W‖ {a}" for a in ACTS),
+        ],
+        [
+            [
+                l + 1,
+                int(below[l]),
+                *(float(np.exp(np.log(norms[a][:, l]).mean())) for a in ACTS),
+                *(float(np.exp(np.log(weights[a][:, l]).mean())) for a in ACTS),
+            ]
+            for l in range(DEPTH + 1)
+        ],
+        csv="vanishing_gradients_layers.csv",
+    )
+
+
+def _finding(norms, ratios, factors, loss, h_const) -> str:
+    shrink = {a: norms[a][:, 0] / norms[a][:, -1] for a in ACTS}  # first / last layer
+    return (
         f"At initialization every sigmoid layer the gradient flows back through multiplies it "
         f"by about {factors['sigmoid']:.2f} (tanh {factors['tanh']:.2f}, relu "
         f"{factors['relu']:.2f}); across {DEPTH} sigmoid layers the first layer's gradient is "
@@ -248,63 +330,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         f"the loss of a constant prediction ({fmt(h_const, 4)}): they have learned nothing "
         f"about the input. Tanh and relu networks of the same depth reach "
         f"{fmt(float(loss[1, :, -1].mean()), 2)} and {fmt(float(loss[2, :, -1].mean()), 2)}."
-    )
-    return Result(
-        name="vanishing_gradients",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            **{f"factor_{k}": v for k, v in factors.items()},
-            "sigmoid_bound_ratio_max": float(ratios["sigmoid"].max()),
-            **{f"final_loss_over_constant_{a}": float(rel[i].mean()) for i, a in enumerate(ACTS)},
-        },
-        tables=[
-            Table(
-                f"Gradients at initialization ({DEPTH} hidden layers of width {WIDTH}, "
-                f"{seeds} seeds) and deep training ({DEPTH_TRAIN} hidden layers, SGD lr {LR}, "
-                f"{steps} steps); mean ± 95% CI",
-                [
-                    "activation",
-                    "per-layer factor",
-                    "RMS ‖δ‖, output layer",
-                    "RMS ‖δ₁‖, first layer",
-                    "first / output (geo. mean)",
-                    "max ‖δ_l‖/(‖W‖₂‖δ_{l+1}‖)",
-                    "max |f′|",
-                    "initial loss",
-                    "final loss",
-                    "diverged",
-                ],
-                rows,
-                csv="vanishing_gradients.csv",
-            ),
-            Table(
-                "Per layer at initialization: RMS error signal ‖δ_l‖ and weight-gradient norm "
-                "‖∂ℓ/∂W_l‖ (jaxact.grad_norms), geometric means over seeds",
-                [
-                    "layer",
-                    "activation derivatives passed",
-                    *(f"‖δ‖ {a}" for a in ACTS),
-                    *(f"‖∂ℓ/∂W‖ {a}" for a in ACTS),
-                ],
-                [
-                    [
-                        l + 1,
-                        int(below[l]),
-                        *(float(np.exp(np.log(norms[a][:, l]).mean())) for a in ACTS),
-                        *(float(np.exp(np.log(weights[a][:, l]).mean())) for a in ACTS),
-                    ]
-                    for l in range(n_layers)
-                ],
-                csv="vanishing_gradients_layers.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
     )
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 import jaxact as ja
 from experiments._report import (
+    Check,
     Result,
     Table,
     band,
@@ -86,51 +87,9 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     loss = np.asarray(sw.loss)  # (A, S, T)
     acc = np.asarray(sw.accuracy)
     fl, fa = loss[..., -1], acc[..., -1]
-    ln2 = math.log(2.0)
-    checks = [
-        check("identity: best seed's final accuracy", float(fa[0].max()), "<=", 0.75),
-        check("identity: lowest final loss (ln 2 = 0.6931)", float(fl[0].min()), ">=", ln2 - 1e-3),
-        check("tanh: worst seed's final accuracy", float(fa[1].min()), ">=", 1.0),
-        check(
-            "relu: seeds at 100% (at least one: the model class can represent XOR)",
-            int(np.sum(fa[2] >= 1.0)),
-            ">=",
-            1,
-            shown=f"{int(np.sum(fa[2] >= 1.0))}/{seeds}",
-        ),
-    ]
-    x = task.x
-    stuck = [s for s in range(seeds) if fa[2, s] < 1.0]
-    dead = {
-        s: float(
-            ja.dead_fraction(
-                jax.tree.map(lambda a, s=s: a[s], sw.params["relu"]), x, activation="relu"
-            )[0]
-        )
-        for s in stuck
-    }
-    notes = [
-        "The relu criterion asks for one seed at 100%, not every seed: "
-        f"{len(stuck)}/{seeds} relu seeds stop below 100%"
-        + (
-            " ("
-            + "; ".join(
-                f"seed {int(sw.seeds[s])}: {100 * fa[2, s]:.0f}%, {100 * dead[s]:.0f}% of hidden "
-                f"units dead, loss {fmt(float(loss[2, s, -1]))}, changed by "
-                f"{fmt(float(abs(loss[2, s, -1] - loss[2, s, -11])), 2)} over the last 10% of "
-                "the steps"
-                for s in stuck
-            )
-            + ")"
-            if stuck
-            else ""
-        )
-        + ": with units dead on all four points the network sits in a local minimum where its "
-        "loss no longer moves. "
-        "That is an optimization failure — the dying-ReLU problem of experiment 6 — not a "
-        "lack of expressiveness, which is what seed 000 claims: one relu seed at 100% shows "
-        "that the relu model class contains a solution, and no linear-hidden network does."
-    ]
+    checks = _judge(fl, fa, seeds)
+    fig = _figure(task, sw, loss, fa[:, 0])
+    path = save(fig, out, "xor_logistic.png")
     rows = [
         [
             n,
@@ -142,8 +101,6 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         ]
         for i, n in enumerate(ACTS)
     ]
-    fig = _figure(task, sw, loss, fa[:, 0])
-    path = save(fig, out, "xor_logistic.png")
     finding = (
         f"On XOR, a network with linear hidden units and a sigmoid output is stuck where "
         f"logistic regression is: final loss {fmt(float(fl[0].mean()))} ≈ ln 2, at most "
@@ -178,7 +135,60 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         ],
         figures=[path],
         finding=finding,
-        notes=notes,
+        notes=[_relu_note(task, sw, loss, fa)],
+    )
+
+
+def _judge(fl: np.ndarray, fa: np.ndarray, seeds: int) -> list[Check]:
+    """Identity stays at logistic regression's ln 2; tanh always, relu at least once, solve XOR."""
+    ln2 = math.log(2.0)
+    return [
+        check("identity: best seed's final accuracy", float(fa[0].max()), "<=", 0.75),
+        check("identity: lowest final loss (ln 2 = 0.6931)", float(fl[0].min()), ">=", ln2 - 1e-3),
+        check("tanh: worst seed's final accuracy", float(fa[1].min()), ">=", 1.0),
+        check(
+            "relu: seeds at 100% (at least one: the model class can represent XOR)",
+            int(np.sum(fa[2] >= 1.0)),
+            ">=",
+            1,
+            shown=f"{int(np.sum(fa[2] >= 1.0))}/{seeds}",
+        ),
+    ]
+
+
+def _relu_note(task, sw, loss, fa) -> str:
+    """Why the relu criterion asks for one seed: the seeds that miss have dead units."""
+    seeds = fa.shape[1]
+    stuck = [s for s in range(seeds) if fa[2, s] < 1.0]
+    dead = {
+        s: float(
+            ja.dead_fraction(
+                jax.tree.map(lambda a, s=s: a[s], sw.params["relu"]), task.x, activation="relu"
+            )[0]
+        )
+        for s in stuck
+    }
+    return (
+        "The relu criterion asks for one seed at 100%, not every seed: "
+        f"{len(stuck)}/{seeds} relu seeds stop below 100%"
+        + (
+            " ("
+            + "; ".join(
+                f"seed {int(sw.seeds[s])}: {100 * fa[2, s]:.0f}%, {100 * dead[s]:.0f}% of hidden "
+                f"units dead, loss {fmt(float(loss[2, s, -1]))}, changed by "
+                f"{fmt(float(abs(loss[2, s, -1] - loss[2, s, -11])), 2)} over the last 10% of "
+                "the steps"
+                for s in stuck
+            )
+            + ")"
+            if stuck
+            else ""
+        )
+        + ": with units dead on all four points the network sits in a local minimum where its "
+        "loss no longer moves. "
+        "That is an optimization failure — the dying-ReLU problem of experiment 6 — not a "
+        "lack of expressiveness, which is what seed 000 claims: one relu seed at 100% shows "
+        "that the relu model class contains a solution, and no linear-hidden network does."
     )
 
 

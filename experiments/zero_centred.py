@@ -109,42 +109,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     task = ja.load_task("moons", standardize=True)
     seeds = 8 if quick else 16
     n_steps = 800 if quick else 2000
-    sw = ja.sweep(
-        task,
-        activations=["sigmoid", "tanh"],
-        seeds=seeds,
-        steps=n_steps,
-        optimizer="sgd",
-        learning_rate=LR,
-        hidden=HIDDEN,
-        init="glorot_normal",
-        log_every=10,
-        progress=False,
-    )
-    steps = np.asarray(sw.steps)
-    losses = [np.asarray(sw.loss)[0], np.asarray(sw.loss)[1]]
-    # The controls are not catalog entries, so they run through make_run, vmapped over the
-    # same seeds: the same initial weights and the same steps as the sweep's runs.
-    x, y = jnp.asarray(task.x), jnp.asarray(task.y)
-    keys = jnp.stack([jax.random.key(int(s)) for s in sw.seeds])
-    runs = [
-        ja.make_run(
-            task.sizes(HIDDEN),
-            activation=fn,
-            kind=task.kind,
-            optimizer=optax.sgd(LR),
-            steps=n_steps,
-            init="glorot_normal",
-            log_every=10,
-        )
-        for fn in (centred_sigmoid, shifted_tanh)
-    ]
-    # Both controls in one compiled program.
-    hists = jax.jit(lambda k: [jax.vmap(r, in_axes=(0, None, None))(k, x, y)[1] for r in runs])(
-        keys
-    )
-    losses += [np.asarray(h["loss"]) for h in hists]
-    loss = np.stack(losses)  # (A, S, T)
+    steps, loss = _train(task, seeds, n_steps)
     names = list(ACTS)
     first, reached = {}, {}
     for i, n in enumerate(names):
@@ -160,43 +125,11 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             shown=f"{pm(diff)} (lower end {fmt(m - h)})",
         )
     ]
+    fig = _figure(steps, loss, names, first)
+    path = save(fig, out, "zero_centred.png")
     centring_slow = first["sigmoid"] - first[names[2]]
     centring_fast = first[names[3]] - first["tanh"]
     slope = first[names[2]] - first["tanh"]
-    rows = [
-        [n, pm(first[n]), f"{int(reached[n].sum())}/{seeds}", pm(loss[i, :, -1])]
-        for i, n in enumerate(names)
-    ]
-    effects = [
-        ["sigmoid → tanh (the claim: centring and slope)", pm(diff)],
-        ["centring at slope ¼: sigmoid → σ(x) − ½", pm(centring_slow)],
-        ["centring at slope 1: tanh(x) + 1 → tanh", pm(centring_fast)],
-        ["slope ¼ → 1, both centred: σ(x) − ½ → tanh", pm(slope)],
-    ]
-    fig = _figure(steps, loss, names, first)
-    path = save(fig, out, "zero_centred.png")
-
-    def effect(v: np.ndarray, what: str) -> str:
-        m, h = ci95(v)
-        if not np.isfinite(h) or abs(m) <= h:
-            return f"{what} changes nothing measurable ({pm(v)} steps)".lstrip()
-        return f"{what} {'saves' if m > 0 else 'costs'} {fmt(abs(m))} ± {fmt(h, 2)} steps".lstrip()
-
-    slope_wins = ci95(slope)[0] > max(ci95(centring_slow)[0], ci95(centring_fast)[0])
-    finding = (
-        f"From the same initial weights, tanh networks reach loss {THRESHOLD} in "
-        f"{fmt(float(first['tanh'].mean()))} steps on average and sigmoid networks in "
-        f"{fmt(float(first['sigmoid'].mean()))} ({int(reached['sigmoid'].sum())}/{seeds} get "
-        f"there at all). The controls split the difference: at sigmoid's slope, "
-        f"{effect(centring_slow, 'centring')}; at tanh's slope, "
-        f"{effect(centring_fast, 'centring')}; making a centred sigmoid 4× steeper (which "
-        f"gives tanh) {effect(slope, '')}."
-        + (
-            " Zero-centring can help, but most of tanh's advantage here is its slope."
-            if slope_wins
-            else ""
-        )
-    )
     return Result(
         name="zero_centred",
         title=TITLE,
@@ -213,23 +146,109 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             "steps_centred_sigmoid": float(first[names[2]].mean()),
             "steps_shifted_tanh": float(first[names[3]].mean()),
         },
-        tables=[
-            Table(
-                f"Steps to training loss ≤ {THRESHOLD} (SGD lr {LR}, {n_steps} steps, mean ± "
-                f"95% CI over {seeds} seeds)",
-                ["hidden activation", "steps to threshold", "reached", "final loss"],
-                rows,
-                csv="zero_centred.csv",
-            ),
-            Table(
-                "Paired differences in steps (positive: the second is faster)",
-                ["comparison", "steps saved, mean ± 95% CI"],
-                effects,
-                csv="zero_centred_effects.csv",
-            ),
-        ],
+        tables=_tables(loss, first, reached, seeds, n_steps),
         figures=[path],
-        finding=finding,
+        finding=_finding(first, reached, seeds),
+    )
+
+
+def _train(task: ja.Task, seeds: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The logged steps ``(T,)`` and the loss curves ``(A, S, T)`` of the four variants,
+    from the same initial weights."""
+    sw = ja.sweep(
+        task,
+        activations=["sigmoid", "tanh"],
+        seeds=seeds,
+        steps=n_steps,
+        optimizer="sgd",
+        learning_rate=LR,
+        hidden=HIDDEN,
+        init="glorot_normal",
+        log_every=10,
+        progress=False,
+    )
+    losses = [np.asarray(sw.loss)[0], np.asarray(sw.loss)[1]]
+    # The controls are not catalog entries, so they run through make_run, vmapped over the
+    # same seeds: the same initial weights and the same steps as the sweep's runs.
+    x, y = jnp.asarray(task.x), jnp.asarray(task.y)
+    keys = jnp.stack([jax.random.key(int(s)) for s in sw.seeds])
+    runs = [
+        ja.make_run(
+            task.sizes(HIDDEN),
+            activation=fn,
+            kind=task.loss,
+            optimizer=optax.sgd(LR),
+            steps=n_steps,
+            init="glorot_normal",
+            log_every=10,
+        )
+        for fn in (centred_sigmoid, shifted_tanh)
+    ]
+    # Both controls in one compiled program.
+    hists = jax.jit(lambda k: [jax.vmap(r, in_axes=(0, None, None))(k, x, y)[1] for r in runs])(
+        keys
+    )
+    losses += [np.asarray(h["loss"]) for h in hists]
+    return np.asarray(sw.steps), np.stack(losses)
+
+
+def _tables(loss, first, reached, seeds, n_steps) -> list[Table]:
+    """Steps to the threshold per variant; the paired differences that split the effect."""
+    names = list(ACTS)
+    diff = first["sigmoid"] - first["tanh"]
+    rows = [
+        [n, pm(first[n]), f"{int(reached[n].sum())}/{seeds}", pm(loss[i, :, -1])]
+        for i, n in enumerate(names)
+    ]
+    effects = [
+        ["sigmoid → tanh (the claim: centring and slope)", pm(diff)],
+        ["centring at slope ¼: sigmoid → σ(x) − ½", pm(first["sigmoid"] - first[names[2]])],
+        ["centring at slope 1: tanh(x) + 1 → tanh", pm(first[names[3]] - first["tanh"])],
+        ["slope ¼ → 1, both centred: σ(x) − ½ → tanh", pm(first[names[2]] - first["tanh"])],
+    ]
+    return [
+        Table(
+            f"Steps to training loss ≤ {THRESHOLD} (SGD lr {LR}, {n_steps} steps, mean ± "
+            f"95% CI over {seeds} seeds)",
+            ["hidden activation", "steps to threshold", "reached", "final loss"],
+            rows,
+            csv="zero_centred.csv",
+        ),
+        Table(
+            "Paired differences in steps (positive: the second is faster)",
+            ["comparison", "steps saved, mean ± 95% CI"],
+            effects,
+            csv="zero_centred_effects.csv",
+        ),
+    ]
+
+
+def _finding(first, reached, seeds) -> str:
+    names = list(ACTS)
+    centring_slow = first["sigmoid"] - first[names[2]]
+    centring_fast = first[names[3]] - first["tanh"]
+    slope = first[names[2]] - first["tanh"]
+
+    def effect(v: np.ndarray, what: str) -> str:
+        m, h = ci95(v)
+        if not np.isfinite(h) or abs(m) <= h:
+            return f"{what} changes nothing measurable ({pm(v)} steps)".lstrip()
+        return f"{what} {'saves' if m > 0 else 'costs'} {fmt(abs(m))} ± {fmt(h, 2)} steps".lstrip()
+
+    slope_wins = ci95(slope)[0] > max(ci95(centring_slow)[0], ci95(centring_fast)[0])
+    return (
+        f"From the same initial weights, tanh networks reach loss {THRESHOLD} in "
+        f"{fmt(float(first['tanh'].mean()))} steps on average and sigmoid networks in "
+        f"{fmt(float(first['sigmoid'].mean()))} ({int(reached['sigmoid'].sum())}/{seeds} get "
+        f"there at all). The controls split the difference: at sigmoid's slope, "
+        f"{effect(centring_slow, 'centring')}; at tanh's slope, "
+        f"{effect(centring_fast, 'centring')}; making a centred sigmoid 4× steeper (which "
+        f"gives tanh) {effect(slope, '')}."
+        + (
+            " Zero-centring can help, but most of tanh's advantage here is its slope."
+            if slope_wins
+            else ""
+        )
     )
 
 

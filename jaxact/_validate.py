@@ -15,10 +15,12 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-TASK_KINDS: tuple[str, ...] = ("softmax", "binary", "regression")
-"""The task kinds: each pairs an output function with its loss on the logits (softmax
-cross-entropy on integer labels or one-hot targets, binary cross-entropy on 0/1 labels,
-mean squared error on real targets)."""
+LOSS_NAMES: tuple[str, ...] = ("softmax", "binary", "regression")
+"""The names of the losses, for the data sets below the network (``jaxact.nn.losses``
+owns the records and checks at import that its registry has these names). Each pairs
+an output function with its loss on the logits (softmax cross-entropy on integer labels
+or one-hot targets, binary cross-entropy on 0/1 labels, mean squared error on real
+targets)."""
 
 _DTYPE_KINDS = {
     "U": "text",

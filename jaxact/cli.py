@@ -431,22 +431,6 @@ def _plot_activation(rec: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-
-    names = [_activation(n).name for n in args.names] or None
-    from jaxact.check import gradcheck
-
-    checks = args.checks
-    if checks is not None:
-        for c in checks:
-            from jaxact import _validate
-
-            _validate.choice("--checks", c, gradcheck.CHECKS)
-    report = gradcheck.check(names, checks=checks)
-    print(report.format(failures_only=args.failures))
-    return 0 if report.ok else 1
-
-
 def _load_data(args: argparse.Namespace) -> Any:
     import jaxact as ja
 
@@ -672,17 +656,16 @@ def _checkout() -> Path | None:
 
 
 def _cmd_experiments(args: argparse.Namespace) -> int:
-    # The experiments sit on top of the library: the command runs them in a process of
-    # their own (`python -m experiments`) instead of importing them.
+    """Run ``python -m experiments ARGS`` from the checkout; its parser is the only one.
+
+    The experiments sit on top of the library: the command runs them in a process of
+    their own instead of importing them, and hands the arguments after ``experiments``
+    over as they are (``--help`` included); that process parses them, and its errors are
+    one line ``jaxact: error: ...`` with exit status 2.
+    """
     import signal
     import subprocess
 
-    argv = [*args.names, "--out", args.out]
-    if args.jobs is not None:
-        argv += ["--jobs", str(args.jobs)]
-    for flag in ("quick", "fresh", "list"):
-        if getattr(args, flag):
-            argv.append(f"--{flag}")
     root = _checkout()
     if root is None:
         raise UserError(
@@ -690,7 +673,7 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
             "experiments/ of a jaxact checkout; run `make run` or `python -m experiments` there"
         )
     # -P: the current folder is not searched, so only the checkout's experiments/ runs.
-    cmd = [sys.executable, "-P", "-m", "experiments", "--prog", PROG, *argv]
+    cmd = [sys.executable, "-P", "-m", "experiments", "--prog", PROG, *args.argv]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
@@ -723,18 +706,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def parser() -> argparse.ArgumentParser:
-    """The ``jaxact`` command's argument parser (its errors are one line, exit 2)."""
-    p = _Parser(
-        prog=PROG,
-        description="Activation functions in JAX: the catalog, derivative checks, training "
-        "sweeps and experiments.",
-    )
-    from jaxact import __version__
-
-    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def _add_catalog(sub: Any) -> None:
+    """The ``list``, ``show`` and ``check`` subcommands (``check``'s flags are the checker's)."""
     s = sub.add_parser("list", help="the catalog: every activation and its properties")
     s.set_defaults(run=_cmd_list)
 
@@ -743,17 +716,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--plot", metavar="FILE.png", help="also draw f and f' to this PNG file")
     s.set_defaults(run=_cmd_show)
 
-    s = sub.add_parser("check", help="the derivative checker's report (exit 1 on failure)")
-    s.add_argument("names", nargs="*", metavar="NAME", help="activations (default: all)")
-    s.add_argument(
-        "--checks",
-        type=_name_list,
-        metavar="A,B,...",
-        help="only these check groups, e.g. kinks,oracle (default: all)",
-    )
-    s.add_argument("--failures", action="store_true", help="list only the failed rows")
-    s.set_defaults(run=_cmd_check)
+    from jaxact.check import gradcheck
 
+    s = sub.add_parser("check", help="the derivative checker's report (exit 1 on failure)")
+    gradcheck.add_arguments(s)
+    s.set_defaults(run=gradcheck.run)
+
+
+def _add_sweep(sub: Any) -> None:
+    """The ``sweep`` subcommand and its flags."""
     s = sub.add_parser(
         "sweep",
         help="train activations x seeds at once; summary table, CSV, JSON and PNG",
@@ -785,6 +756,13 @@ def parser() -> argparse.ArgumentParser:
         help="a task option, e.g. -o n=500 -o noise=0.2 (repeatable)",
     )
     s.add_argument("--standardize", action="store_true", help="scale features to mean 0, std 1")
+    _add_sweep_training(s)
+    s.set_defaults(run=_cmd_sweep)
+
+
+def _add_sweep_training(s: argparse.ArgumentParser) -> None:
+    """``sweep``'s flags of what is trained and how: activations, seeds, steps, networks,
+    grid, devices, output."""
     s.add_argument(
         "--activations",
         type=_name_list,
@@ -855,24 +833,40 @@ def parser() -> argparse.ArgumentParser:
         help="JAX's persistent compilation cache, so that a second run loads its programs "
         "(default: JAXACT_COMPILE_CACHE, else ~/.cache/jaxact/xla; 'off' turns it off)",
     )
-    s.set_defaults(run=_cmd_sweep)
 
+
+def _add_experiments(sub: Any) -> None:
+    """The ``experiments`` subcommand: every argument after it goes to ``python -m experiments``,
+    whose parser defines the flags (``jaxact experiments --help`` prints them)."""
     s = sub.add_parser(
-        "experiments", help="run the experiments (python -m experiments); writes a report"
-    )
-    s.add_argument("names", nargs="*", metavar="NAME", help="experiments (default: all)")
-    s.add_argument("--quick", action="store_true", help="fewer steps and repeats")
-    s.add_argument("--out", default="results", metavar="DIR", help="output folder (results)")
-    s.add_argument(
-        "--jobs", type=_positive_int, metavar="N", help="worker processes (one per core)"
+        "experiments",
+        help="run the experiments (python -m experiments); writes a report",
+        add_help=False,
+        prefix_chars="\0",  # no option is this parser's: they all go to the experiments
     )
     s.add_argument(
-        "--fresh",
-        action="store_true",
-        help="rerun the experiments that an interrupted earlier run had finished",
+        "argv",
+        nargs=argparse.REMAINDER,
+        metavar="ARGS",
+        help="the arguments of python -m experiments (see: jaxact experiments --help)",
     )
-    s.add_argument("--list", action="store_true", help="list the experiments and exit")
     s.set_defaults(run=_cmd_experiments)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``jaxact`` command's argument parser (its errors are one line, exit 2)."""
+    p = _Parser(
+        prog=PROG,
+        description="Activation functions in JAX: the catalog, derivative checks, training "
+        "sweeps and experiments.",
+    )
+    from jaxact import __version__
+
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_catalog(sub)
+    _add_sweep(sub)
+    _add_experiments(sub)
     return p
 
 

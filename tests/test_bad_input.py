@@ -40,7 +40,7 @@ def _forward_calls():
         "mlp_apply": lambda p, x: ja.mlp_apply(p, x, activation="tanh"),
         "mlp_forward": lambda p, x: ja.mlp_forward(p, x, activation="tanh"),
         "manual_grad": lambda p, x: ja.manual_grad(p, x, Y, activation="tanh", loss="softmax"),
-        "grad_norms": lambda p, x: ja.grad_norms(p, x, Y, activation="tanh", kind="softmax"),
+        "grad_norms": lambda p, x: ja.grad_norms(p, x, Y, activation="tanh", loss="softmax"),
         "dead_fraction": lambda p, x: ja.dead_fraction(p, x, activation="tanh"),
         "saturated_fraction": lambda p, x: ja.saturated_fraction(p, x, activation="tanh"),
         "layer_stats": lambda p, x: ja.layer_stats(p, x, activation="tanh"),
@@ -154,7 +154,7 @@ def test_manual_grad_refuses_class_labels_out_of_range(label):
     with pytest.raises(ValueError, match=r"`y`: expected class labels in \[0, 2\)"):
         ja.manual_grad(_params(), _x(), y, activation="tanh", loss="softmax")
     with pytest.raises(ValueError, match=r"`labels`: expected class labels in \[0, 2\)"):
-        ja.grad_norms(_params(), _x(), y, activation="tanh", kind="softmax")
+        ja.grad_norms(_params(), _x(), y, activation="tanh", loss="softmax")
 
 
 @pytest.mark.parametrize("label", [2, -1, 1.5])

@@ -193,6 +193,40 @@ def test_check_exits_1_when_a_derivative_is_wrong(monkeypatch, capsys):
     assert "FAIL" in out and "failed (relu)" in out
 
 
+@needs_gradcheck
+def test_check_flags_are_the_checkers_make_references_included(monkeypatch, tmp_path, capsys):
+    """`jaxact check` and `python -m jaxact.check` parse the same flags, defined once."""
+    from jaxact.check import gradcheck, oracles
+    from jaxact.cli import main, parser
+
+    args = parser().parse_args(["check", "relu", "--checks", "kinks,oracle", "--failures"])
+    assert args.run is gradcheck.run
+    assert (args.names, args.checks, args.failures) == (["relu"], ["kinks", "oracle"], True)
+    assert parser().parse_args(["check", "--make-references"]).make_references == str(
+        oracles.REFERENCES
+    )
+    written = []
+    monkeypatch.setattr(oracles, "make_references", lambda recs, path, **kw: written.append(path))
+    target = str(tmp_path / "refs.npz")
+    assert main(["check", "--make-references", target]) == 0
+    assert gradcheck.main(["--make-references", target]) == 0
+    assert written == [target, target]
+    assert main(["check", "relu", "--checks", "kinks,oracel"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("jaxact: error: `--checks`") and "closest: oracle" in err
+
+
+def test_experiments_help_is_the_runners():
+    """`jaxact experiments` hands its arguments to `python -m experiments`, whose parser
+    is the only definition of the runner's flags."""
+    if not _experiments_with("gallery"):
+        pytest.skip("the experiments package is not importable")
+    out = ok(jaxact("experiments", "--help")).stdout
+    assert out.startswith("usage: jaxact experiments")
+    for flag in ("--quick", "--out", "--jobs", "--fresh", "--list", "8 seeds, fewer steps"):
+        assert flag in out, flag
+
+
 FLOWERS_CSV = "x1,x2,x3,label\n5,1,2,yes\n3,9,8,no\n1,2,3,yes\n9,9,9,no\n"
 TINY = ("--activations", "relu,tanh", "--seeds", "2", "--steps", "20", "--log-every", "5")
 
@@ -361,8 +395,8 @@ MISTAKES = [
 ]
 # The same mistakes made in a fresh process, as a user makes them (each pays the JAX
 # import, so only one of each family: argparse, library name, file, file content), and
-# those that the command hands to a process of its own (`jaxact experiments NAME`).
-IN_CHILD = {("experiments", "lineer_collapse")}
+# those that the command hands to a process of its own (`jaxact experiments ARGS`).
+IN_CHILD = {("experiments", "lineer_collapse"), ("experiments", "--jobs", "0")}
 END_TO_END = {
     *IN_CHILD,
     (),
@@ -434,7 +468,9 @@ def _descendants(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-def test_sigterm_to_the_command_ends_the_experiments_and_their_workers(tmp_path):
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_signal_to_the_command_ends_the_experiments_and_their_workers(tmp_path, sig):
+    """SIGTERM is passed on; a SIGKILLed command ends its runner as SIGTERM would."""
     import signal
     import time
 
@@ -459,13 +495,14 @@ def test_sigterm_to_the_command_ends_the_experiments_and_their_workers(tmp_path)
             time.sleep(0.2)
         else:
             pytest.fail(f"the workers did not start within 120 s: {log.read_text()}")
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 130, log.read_text()
+        proc.send_signal(getattr(signal, sig))
+        code = proc.wait(timeout=60)
+        assert code == (130 if sig == "SIGTERM" else -signal.SIGKILL), log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while (alive := below & {int(p) for p in _live()}) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive, f"processes outlived the command: {alive}"

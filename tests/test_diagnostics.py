@@ -67,7 +67,7 @@ def test_layer_stats_against_numpy():
 def test_grad_norms_against_manual_grad():
     params = _params("sigmoid")
     y = jnp.asarray(np.sin(np.asarray(X[:, :1])))
-    norms = ja.grad_norms(params, X, y, activation="sigmoid", kind="regression")
+    norms = ja.grad_norms(params, X, y, activation="sigmoid", loss="regression")
     g = ja.manual_grad(params, X, y, activation="sigmoid", loss="regression")
     np.testing.assert_allclose(
         np.asarray(norms), [np.linalg.norm(np.asarray(layer["w"])) for layer in g], rtol=1e-12

@@ -219,11 +219,12 @@ def test_an_interrupted_run_resumes_with_what_it_had_not_finished(
 
 _DRIVER = """
 import pathlib, sys, time
-sys.path.insert(0, {here!r})
+sys.path[:0] = [{here!r}, {root!r}]
 import experiments as experiments
 
 # Module level, so that the spawned workers (which import this file) see it too.
 experiments.REGISTRY = {{n: "fakeslow." + n for n in ("quick", "slow_a", "slow_b")}}
+{setup}
 
 if __name__ == "__main__":
     import signal
@@ -284,7 +285,7 @@ def test_a_signalled_run_ends_its_workers_and_keeps_what_finished(tmp_path, sig)
         (pkg / f"{name}.py").write_text(_SLOW)
     out = tmp_path / "out"
     driver = tmp_path / "driver.py"
-    driver.write_text(_DRIVER.format(here=str(tmp_path), out=str(out)))
+    driver.write_text(_DRIVER.format(here=str(tmp_path), root=str(ROOT), out=str(out), setup=""))
     errfile = tmp_path / "stderr.txt"
     with errfile.open("w") as err_out:
         proc = subprocess.Popen(
@@ -325,6 +326,68 @@ def test_a_signalled_run_ends_its_workers_and_keeps_what_finished(tmp_path, sig)
     assert not list(out.rglob("*.tmp")) and not (out / "REPORT.md").exists()
     digest = experiments.fingerprint(quick=False)
     assert experiments.load_done(out, "quick", False, digest) is not None
+
+
+_WATCH = {
+    "pdeathsig": "",  # the default on Linux: the kernel signals the orphaned worker
+    "thread": "experiments._USE_PDEATHSIG = False",  # the portable fallback
+    "none": "experiments.end_with_parent = lambda parent, sig=None: None",  # negative control
+}
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("watch", list(_WATCH))
+def test_a_killed_run_leaves_no_worker_behind(tmp_path, watch):
+    """SIGKILL gives the runner no chance to end its workers: they end themselves."""
+    import os
+    import signal
+    import time
+
+    pkg = tmp_path / "fakeslow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in ("quick", "slow_a", "slow_b"):
+        (pkg / f"{name}.py").write_text(_SLOW)
+    out = tmp_path / "out"
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        _DRIVER.format(here=str(tmp_path), root=str(ROOT), out=str(out), setup=_WATCH[watch])
+    )
+    errfile = tmp_path / "stderr.txt"
+    with errfile.open("w") as err_out:
+        proc = subprocess.Popen(
+            [sys.executable, str(driver)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err_out
+        )
+    pids: set[int] = set()
+    try:
+        # Both workers have started an experiment (the quick one has finished).
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            pids = {int(p.name) for p in out.glob("pids/*")}
+            if len(pids) >= 2 and (out / ".done" / "quick.full.pkl").exists():
+                break
+            assert proc.poll() is None, errfile.read_text()
+            time.sleep(0.2)
+        else:
+            pytest.fail("the workers did not start within 180 s")
+        assert pids <= _children(proc.pid)
+        proc.kill()
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + (3 if watch == "none" else 10)
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = [p for p in pids if _alive(p)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for p in pids:  # never leave a stray process behind, even on failure
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    if watch == "none":
+        assert alive, "without the watch the workers should outlive the killed run"
+    else:
+        assert not alive, f"worker processes outlived the killed run: {alive}"
 
 
 def test_saved_results_are_reused_only_for_the_same_code_and_mode(tmp_path):

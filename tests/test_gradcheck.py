@@ -311,10 +311,21 @@ def test_bad_arguments():
 def test_main_exit_status(monkeypatch, capsys):
     assert gradcheck.main(["relu", "--checks", "kinks"]) == 0
     assert "all passed" in capsys.readouterr().out
-    monkeypatch.delitem(gradcheck._ORACLES, "relu")
+    monkeypatch.setitem(
+        ja.activations.REGISTRY, "relu", dataclasses.replace(ja.get("relu"), oracle=None)
+    )
     assert gradcheck.main(["relu", "--checks", "oracle"]) == 1
     out = capsys.readouterr().out
     assert "no oracle" in out and "FAIL" in out
+
+
+def test_main_mistakes_are_one_line_exit_2(capsys):
+    assert gradcheck.main(["relux"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith("python -m jaxact.check: error: `NAME`: unknown name 'relux'")
+    assert gradcheck.main(["relu", "--checks", "kinks,oracel"]) == 2
+    assert "`--checks`: unknown value 'oracel'; closest: oracle" in capsys.readouterr().err
 
 
 def test_module_runs_from_the_command_line():

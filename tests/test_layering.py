@@ -22,21 +22,21 @@ LAYERS: list[set[str]] = [
     # the wings' folders (docstrings only), argument checks (and task kinds), the version
     {"jaxact.catalog", "jaxact.check", "jaxact.data", "jaxact.nn", "jaxact.training"},
     {"jaxact._validate", "jaxact._version"},
-    # leaves over them: losses over optax, data sets, the docstring renderer, the t
+    # leaves over them: data sets, the docstring renderer, the t
     # quantile, checkpoint files
     {
-        "jaxact.nn.losses",
         "jaxact.data.tasks",
         "jaxact._texmath",
         "jaxact.training.stats",
         "jaxact.training.checkpoint",
     },
-    {"jaxact.check.oracles"},  # the mpmath references, over mpmath alone
     {"jaxact.catalog.registry"},  # the catalog machinery, where it is a module of its own
     {"jaxact.catalog.activations"},
     {"jaxact.catalog.rational"},  # the rational family, over the catalog (its fits)
+    {"jaxact.check.oracles"},  # the precision machinery over the records' mpmath formulas
     {"jaxact.check.ulp_audit"},  # the catalog against the oracles, in ulp
-    {"jaxact.nn.init", "jaxact.check.gradcheck"},
+    {"jaxact.nn.init", "jaxact.nn.losses", "jaxact.check.gradcheck"},
+    {"jaxact.check.__main__"},  # python -m jaxact.check
     {"jaxact.nn.mlp"},
     {"jaxact.nn.diagnostics"},
     {"jaxact.training.train"},

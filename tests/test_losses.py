@@ -1,5 +1,7 @@
 """Losses and accuracy against NumPy formulas; shapes, stability, bad input."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -116,16 +118,27 @@ def test_accuracy():
     assert float(ja.accuracy(b, jnp.array([0, 1, 0, 0], jnp.int32), "binary")) == 0.75
     assert float(ja.accuracy(b[:, 0], jnp.array([[0], [1], [1], [0]]), "binary")) == 1.0
     assert np.isnan(float(ja.accuracy(b, b, "regression")))
-    with pytest.raises(ValueError, match=r"`kind`.*closest: binary"):
+    with pytest.raises(ValueError, match=r"`loss`.*closest: binary"):
         ja.accuracy(b, b, "binray")
+    # `kind`, the old name of `loss`, still works, with a DeprecationWarning.
+    with (
+        pytest.warns(DeprecationWarning, match="loss="),
+        pytest.raises(ValueError, match=r"`kind`.*closest: binary"),
+    ):
+        ja.accuracy(b, b, kind="binray")
 
 
 def test_loss_for_and_make_loss():
     assert ja.loss_for("softmax") is ja.softmax_cross_entropy
     assert ja.loss_for("binary") is ja.sigmoid_binary_cross_entropy
     assert ja.loss_for("regression") is ja.mse
-    with pytest.raises(ValueError, match=r"`kind`.*closest: regression"):
+    with pytest.raises(ValueError, match=r"`loss`.*closest: regression"):
         ja.loss_for("regresion")
+    with (
+        pytest.warns(DeprecationWarning, match="loss="),
+        pytest.raises(ValueError, match=r"`kind`.*closest: regression"),
+    ):
+        ja.loss_for(kind="regresion")
     params = ja.init_mlp(jax.random.key(0), (4, 5, 4), activation="tanh", dtype=jnp.float64)
     x = jnp.asarray(RNG.normal(size=(6, 4)))
     loss_fn = ja.make_loss("softmax", "tanh")
@@ -136,3 +149,69 @@ def test_loss_for_and_make_loss():
     )
     with pytest.raises(ValueError, match="`activation`"):
         ja.make_loss("softmax", "tahn")
+
+
+# --------------------------------------------------------------------------------------
+# The loss records: one owner for what depends on the loss
+# --------------------------------------------------------------------------------------
+
+
+def test_loss_records_answer_for_their_loss():
+    assert ja.loss_names() == ["softmax", "binary", "regression"]
+    soft, binary, reg = (ja.get_loss(n) for n in ja.loss_names())
+    assert (soft.output, binary.output, reg.output) == ("softmax", "sigmoid", "identity")
+    assert soft.fn is ja.softmax_cross_entropy and binary.fn is ja.sigmoid_binary_cross_entropy
+    assert reg.fn is ja.mse
+    assert (soft.width(3), binary.width(2), reg.width(None), reg.width(2)) == (3, 1, 1, 2)
+    assert (soft.classes, binary.classes, reg.classes) == (True, True, False)
+    assert ja.get_loss(soft) is soft
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        soft.name = "other"
+    with pytest.raises(TypeError, match="`loss`"):
+        ja.get_loss(3)
+    # The output function of each record is the one mlp_apply applies.
+    params = ja.init_mlp(jax.random.key(0), (4, 5, 3), activation="tanh", dtype=jnp.float64)
+    x = jnp.asarray(RNG.normal(size=(6, 4)))
+    z = ja.mlp_apply(params, x, activation="tanh")
+    for rec in (soft, binary, reg):
+        np.testing.assert_array_equal(
+            ja.mlp_apply(params, x, activation="tanh", output=rec.output),
+            ja.mlp_apply(params, x, activation="tanh", output=None)
+            if rec.output == "identity"
+            else ja.get(rec.output).fn(z, **({"axis": -1} if rec.output == "softmax" else {})),
+        )
+
+
+@pytest.mark.parametrize("name", ["softmax", "binary", "regression"])
+def test_loss_record_delta_is_the_gradient_of_its_loss(name):
+    """The hand-written output delta equals jax.grad of the loss on the logits."""
+    rec = ja.get_loss(name)
+    k = rec.check_outputs
+    z = jnp.asarray(RNG.normal(size=(5, k)))
+    y = rec.sample(jax.random.key(1), 5, k)
+    auto = jax.grad(lambda zz: rec.fn(zz, y))(z)
+    np.testing.assert_allclose(rec.delta(z, y), auto, rtol=1e-13, atol=1e-16)
+    # Negative control: a delta off by a factor fails the same comparison.
+    assert not np.allclose(1.001 * rec.delta(z, y), auto, rtol=1e-13, atol=1e-16)
+
+
+def test_old_kind_keyword_is_deprecated():
+    z = jnp.array([[2.0, 1.0], [0.0, 1.0]], jnp.float64)
+    y = jnp.array([0, 1], jnp.int32)
+    with pytest.warns(DeprecationWarning, match=r"accuracy\(kind=...\) is deprecated"):
+        old = ja.accuracy(z, y, kind="softmax")
+    assert float(old) == float(ja.accuracy(z, y, loss="softmax")) == 1.0
+    with pytest.warns(DeprecationWarning, match="make_loss"):
+        f = ja.make_loss(kind="softmax", activation="tanh")
+    params = ja.init_mlp(jax.random.key(0), (2, 3, 2), activation="tanh", dtype=jnp.float64)
+    assert float(f(params, (z, y))) == float(ja.make_loss("softmax", "tanh")(params, (z, y)))
+    with pytest.warns(DeprecationWarning, match="grad_norms"):
+        g = ja.grad_norms(params, z, y, activation="tanh", kind="softmax")
+    np.testing.assert_array_equal(g, ja.grad_norms(params, z, y, activation="tanh", loss="softmax"))
+    with pytest.raises(TypeError, match="both `loss` and its old name `kind`"):
+        ja.accuracy(z, y, "softmax", kind="softmax")
+    with pytest.raises(TypeError, match="`loss`"):
+        ja.make_loss(activation="tanh")
+    task = ja.load_task("xor")
+    with pytest.warns(DeprecationWarning, match="Task.kind"):
+        assert task.kind == task.loss == "binary"

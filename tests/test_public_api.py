@@ -58,6 +58,25 @@ def test_catalog_exported_statically():
     assert (ROOT / "jaxact" / "py.typed").exists()
 
 
+def test_static_catalog_lists_are_the_catalog():
+    """The static name lists (for type checkers) hold the catalog's names and nothing else.
+
+    They are checked against the registry, not edited by hand to match it: a name in
+    the registry but not in a list, or in a list but not in the registry, fails here.
+    """
+    tree = ast.parse((ROOT / "jaxact" / "__init__.py").read_text())
+    imported = {
+        a.asname or a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "jaxact.catalog.activations"
+        for a in node.names
+    }
+    machinery = {"Activation", "Card", "Kink", "UlpBudget", "aliases", "get", "names"}
+    catalog = {*ja.names(), *ja.aliases()}
+    assert imported - machinery == catalog
+    assert set(activations.__all__) - machinery == catalog
+
+
 @pytest.mark.parametrize("name", ja.names())
 def test_typed_signature(name):
     sig = inspect.signature(getattr(ja, name))

@@ -509,7 +509,7 @@ import numpy as np
 import jax
 import jaxact as ja
 
-from jaxact import checkpoint
+from jaxact.training import checkpoint
 mode, ckpt, out = sys.argv[1:4]
 if mode == "slow":  # widen the window between checkpoints, so the kill lands mid-sweep
     write = checkpoint.write
@@ -582,7 +582,7 @@ import sys
 import jax
 import numpy as np
 import jaxact as ja
-from jaxact import checkpoint
+from jaxact.training import checkpoint
 
 ja.use_cpu_devices(4)
 assert len(jax.devices()) == 4, jax.devices()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import importlib.resources
@@ -36,7 +37,7 @@ def test_shapes_dtypes_kinds(name):
     shape, xdtype, kind, k = EXPECTED[name]
     assert t.name == name
     assert t.x.shape == shape and t.x.dtype == xdtype
-    assert t.kind == kind and t.n_classes == k
+    assert t.loss == kind and t.n_classes == k
     assert t.description and isinstance(t.description, str)
     assert len(t.feature_names) == shape[1]
     n = shape[0]
@@ -214,7 +215,7 @@ def test_standardize():
 def test_task_is_frozen_and_validates():
     t = ja.load_task("xor")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        t.kind = "softmax"
+        t.loss = "softmax"
     with pytest.raises(ValueError, match="`y`"):
         ja.Task(
             "bad", np.zeros((3, 2), np.float32), np.zeros(3, np.float32), "regression", None, ""
@@ -269,7 +270,7 @@ FLOWERS_CSV = "x1,x2,x3,label\n5,1,2,yes\n3,9,8,no\n1,2,3,yes\n9,9,9,no\n"
 
 def test_csv_string_labels_binary(tmp_path):
     t = ja.load_task_file(_write(tmp_path / "flowers.csv", FLOWERS_CSV), label="label")
-    assert t.name == "flowers" and t.kind == "binary" and t.n_classes == 2
+    assert t.name == "flowers" and t.loss == "binary" and t.n_classes == 2
     assert t.x.dtype == np.float32 and t.x.shape == (4, 3)
     np.testing.assert_array_equal(t.x, ja.load_task("flowers").x)
     np.testing.assert_array_equal(t.y, ja.load_task("flowers").y)
@@ -280,7 +281,7 @@ def test_csv_iris_softmax_and_feature_subset():
     path = importlib.resources.files("jaxact").joinpath("data/iris.csv")
     t = ja.load_task_file(str(path), label="species")
     ref = ja.load_task("iris")
-    assert t.kind == "softmax" and t.n_classes == 3
+    assert t.loss == "softmax" and t.n_classes == 3
     np.testing.assert_array_equal(t.x, ref.x)
     np.testing.assert_array_equal(t.y, ref.y)  # sorted names = the bundled order
     sub = ja.load_task_file(
@@ -294,18 +295,18 @@ def test_csv_numeric_labels(tmp_path):
     # integer labels with few values: classes, numbered in sorted order
     p = _write(tmp_path / "c.csv", "a,b,y\n0,1,7\n1,0,3\n2,2,7\n3,1,5\n")
     t = ja.load_task_file(p, label="y")
-    assert t.kind == "softmax" and t.n_classes == 3
+    assert t.loss == "softmax" and t.n_classes == 3
     np.testing.assert_array_equal(t.y, [2, 0, 2, 1])
     assert t.class_names == ("3", "5", "7")
     # float labels: regression
     rows = "\n".join(f"{i},{0.37 * i * i:.4f}" for i in range(30))
     r = ja.load_task_file(_write(tmp_path / "r.csv", "x,target\n" + rows + "\n"), label="target")
-    assert r.kind == "regression" and r.n_classes is None
+    assert r.loss == "regression" and r.n_classes is None
     assert r.y.shape == (30, 1) and r.y.dtype == np.float32
     assert r.y[3, 0] == pytest.approx(3.33, abs=1e-5)
     # explicit kind overrides the inference
-    e = ja.load_task_file(p, label="y", kind="regression")
-    assert e.kind == "regression"
+    e = ja.load_task_file(p, label="y", loss="regression")
+    assert e.loss == "regression"
     np.testing.assert_array_equal(e.y[:, 0], [7, 3, 7, 5])
     s = ja.load_task_file(p, label="y", standardize=True)
     np.testing.assert_allclose(s.x.std(0), 1.0, atol=1e-6)
@@ -317,19 +318,19 @@ def test_npz_happy_paths(tmp_path):
     y = np.array(["b", "a", "c", "a", "b", "c", "a", "b", "c", "a"])
     np.savez(tmp_path / "m.npz", x=x, y=y)
     t = ja.load_task_file(tmp_path / "m.npz", label="y")
-    assert t.kind == "softmax" and t.n_classes == 3 and t.name == "m"
+    assert t.loss == "softmax" and t.n_classes == 3 and t.name == "m"
     np.testing.assert_array_equal(t.x, x.astype(np.float32))
     np.testing.assert_array_equal(t.y, [1, 0, 2, 0, 1, 2, 0, 1, 2, 0])
     assert t.feature_names == ("x[0]", "x[1]", "x[2]")
     # one array per column, labels (n, 1), chosen features
     np.savez(tmp_path / "c.npz", a=x[:, 0], b=x[:, 1], t=x[:, 2:3] * 10)
     r = ja.load_task_file(tmp_path / "c.npz", label="t", features=["b", "a"])
-    assert r.kind == "regression" and r.y.shape == (10, 1)
+    assert r.loss == "regression" and r.y.shape == (10, 1)
     np.testing.assert_array_equal(r.x, x[:, [1, 0]].astype(np.float32))
-    b = ja.load_task_file(tmp_path / "c.npz", label="t", kind="regression")
+    b = ja.load_task_file(tmp_path / "c.npz", label="t", loss="regression")
     assert b.feature_names == ("a", "b")
     np.savez(tmp_path / "bin.npz", x=x, y=(x[:, 0] > 0))
-    assert ja.load_task_file(tmp_path / "bin.npz", label="y").kind == "binary"
+    assert ja.load_task_file(tmp_path / "bin.npz", label="y").loss == "binary"
 
 
 @pytest.mark.parametrize(
@@ -362,6 +363,9 @@ def test_npz_happy_paths(tmp_path):
         ("x1,label\n1,a\n2,b\n3,c\n", {"label": "label", "kind": "binary"}, ValueError, "`kind`"),
         ("x1,label\n1,a\n2,b\n", {"label": "label", "kind": "regression"}, ValueError, "`kind`"),
         ("x1,label\n1,a\n2,b\n", {"label": "label", "kind": "multi"}, ValueError, "`kind`"),
+        ("x1,label\n1,a\n2,b\n3,c\n", {"label": "label", "loss": "binary"}, ValueError, "`loss`"),
+        ("x1,label\n1,a\n2,b\n", {"label": "label", "loss": "regression"}, ValueError, "`loss`"),
+        ("x1,label\n1,a\n2,b\n", {"label": "label", "loss": "multi"}, ValueError, "`loss`"),
         ("x1,label\n1,a\n2\n", {"label": "label"}, ValueError, r"`path`: .*line 3 has 1 fields"),
         (FLOWERS_CSV, {"label": "label", "features": "x1"}, TypeError, "`features`"),
         (FLOWERS_CSV, {"label": "label", "features": []}, ValueError, "`features`"),
@@ -373,7 +377,11 @@ def test_csv_errors(tmp_path, content, kw, exc, pattern):
     path = tmp_path / "data.csv"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(exc, match=pattern) as info:
+    old = "kind" in kw  # the deprecated name of `loss`: the same checks, and a warning
+    with (
+        pytest.warns(DeprecationWarning, match="loss=") if old else contextlib.nullcontext(),
+        pytest.raises(exc, match=pattern) as info,
+    ):
         ja.load_task_file(path, **kw)
     assert "\n" not in str(info.value)
 
@@ -425,7 +433,7 @@ def test_digits_bundled_file_shape_counts_checksum():
 def test_digits_task_scaled_counts_and_credit():
     t = ja.load_task("digits")
     assert t.x.shape == (1797, 64) and t.x.dtype == np.float32
-    assert t.kind == "softmax" and t.n_classes == 10 and t.y.dtype == np.int32
+    assert t.loss == "softmax" and t.n_classes == 10 and t.y.dtype == np.int32
     assert np.bincount(t.y).tolist() == DIGITS_PER_CLASS
     assert t.x.min() == 0.0 and t.x.max() == 1.0
     np.testing.assert_array_equal(t.x * 16, np.round(t.x * 16))  # counts / 16, exactly
@@ -452,7 +460,7 @@ def _ids_task(labels, kind="softmax"):
 )
 def test_split_stratified_disjoint_covering(name, fraction):
     task = ja.load_task(name) if name != "xor" else ja.load_task("xor", copies=3)
-    ids = _ids_task(task.y, task.kind)
+    ids = _ids_task(task.y, task.loss)
     train, test = ja.split_task(ids, test_fraction=fraction, seed=3)
     a, b = train.x[:, 0].astype(int), test.x[:, 0].astype(int)
     assert not set(a) & set(b)
@@ -467,7 +475,7 @@ def test_split_stratified_disjoint_covering(name, fraction):
     rtrain, rtest = ja.split_task(task, test_fraction=fraction, seed=3)
     np.testing.assert_array_equal(rtest.x, task.x[np.sort(b)])
     np.testing.assert_array_equal(rtrain.y, task.y[np.sort(a)])
-    assert rtest.kind == task.kind and rtest.class_names == task.class_names
+    assert rtest.loss == task.loss and rtest.class_names == task.class_names
     assert "test part" in rtest.description and "training part" in rtrain.description
 
 

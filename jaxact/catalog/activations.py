@@ -37,9 +37,11 @@ Conventions shared by every block:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import mpmath as mp
 import numpy as np
 
 from jaxact.catalog.registry import (  # noqa: F401  (re-exported: the builders for tests and other modules)
@@ -243,6 +245,32 @@ def _sigma_flush_budgets(*quantities: str) -> tuple[UlpBudget, ...]:
 
 
 # ======================================================================================
+# mpmath helpers shared by the blocks' oracles (each block's `oracle` is its formula in
+# mpmath, written from the definition, not from the code above; jaxact.check evaluates
+# it at high precision)
+# ======================================================================================
+
+
+def _mp_sigmoid(x: Any) -> Any:
+    return 1 / (1 + mp.exp(-x))
+
+
+def _mp_relu6(x: Any) -> Any:
+    return min(max(x, 0 * x), 0 * x + 6)
+
+
+def _mp_leaky(x: Any, negative_slope: Any) -> Any:
+    return x if x >= 0 else negative_slope * x
+
+
+def _mp_softmax(xs: list[Any]) -> list[Any]:
+    m = max(xs)
+    e = [mp.exp(v - m) for v in xs]
+    z = mp.fsum(e)
+    return [v / z for v in e]
+
+
+# ======================================================================================
 # The catalog. One block per activation.
 # ======================================================================================
 
@@ -263,6 +291,9 @@ def _sigma_flush_budgets(*quantities: str) -> tuple[UlpBudget, ...]:
         max_slope=1.0,
     ),
     aliases=("linear",),
+    oracle=lambda x: x,
+    init="glorot_normal",
+    colour="#7f7f7f",
     jax_nn="identity",
     torch=None,
     keras="linear",
@@ -309,6 +340,9 @@ def _relu_d(x):
         max_slope=1.0,
         kinks=(Kink(x=0.0, d1=0.0, d2=0.0, left=0.0, right=1.0),),
     ),
+    oracle=lambda x: max(x, 0 * x),
+    init="he_normal",
+    colour="#2ca02c",
     jax_nn="relu",
     torch="relu",
     keras="relu",
@@ -367,6 +401,8 @@ def _relu6_d(x):
             Kink(x=6.0, d1=0.0, d2=0.0, left=1.0, right=0.0),
         ),
     ),
+    oracle=_mp_relu6,
+    init="he_normal",
     jax_nn="relu6",
     torch="relu6",
     keras="relu6",
@@ -439,6 +475,9 @@ def _leaky_d(x, slope):
         max_slope=1.0,
         kinks=(Kink(x=0.0, d1=0.01, d2=0.0, left=0.01, right=1.0),),
     ),
+    oracle=_mp_leaky,
+    init="he_normal",
+    colour="#9467bd",
     jax_nn="leaky_relu",
     torch="leaky_relu",
     keras="leaky_relu",
@@ -495,6 +534,9 @@ def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 0.01) -> Array:
         max_slope=1.0,
         kinks=(Kink(x=0.0, d1=0.25, d2=0.0, left=0.25, right=1.0),),
     ),
+    oracle=_mp_leaky,
+    init="he_normal",
+    colour="#8c564b",
     jax_nn=None,
     torch="prelu",
     keras=None,
@@ -569,6 +611,8 @@ def _rrelu_slope(lower, upper):
             ),
         ),
     ),
+    oracle=lambda x, lower, upper: x if x >= 0 else (lower + upper) / 2 * x,
+    init="he_normal",
     jax_nn=None,
     torch="rrelu",
     keras=None,
@@ -643,6 +687,8 @@ def _threshold_d(x, th, v):
         max_slope=1.0,
         kinks=(Kink(x=1.0, d1=0.0, d2=0.0, left=0.0, right=1.0),),
     ),
+    oracle=lambda x, threshold, value: x if x > threshold else value + 0 * x,
+    init="he_normal",
     jax_nn=None,
     torch="threshold",
     keras="threshold",
@@ -717,6 +763,9 @@ def _elu_d2(x, a):
         max_slope=1.0,
         kinks=(Kink(x=0.0, d1=1.0, d2=0.0, left=1.0, right=1.0),),
     ),
+    oracle=lambda x, alpha: x if x > 0 else alpha * mp.expm1(x),
+    init="he_normal",
+    colour="#ff7f0e",
     jax_nn="elu",
     torch="elu",
     keras="elu",
@@ -809,6 +858,8 @@ def _celu_da(x, a):
             for dt in ("float64", "float32")
         ),
     ),
+    oracle=lambda x, alpha: max(x, 0 * x) + min(0 * x, alpha * mp.expm1(x / alpha)),
+    init="he_normal",
     jax_nn="celu",
     torch="celu",
     keras="celu",
@@ -863,6 +914,12 @@ def _selu_d2(x):
     return jnp.where(x < 0, _SELU_SA * jnp.exp(jnp.minimum(x, 0.0)), _zero_or_nan(x))
 
 
+def _mp_selu(x: Any) -> Any:
+    alpha = mp.mpf("1.6732632423543772848170429916717")
+    scale = mp.mpf("1.0507009873554804934193349852946")
+    return scale * (x if x > 0 else alpha * mp.expm1(x))
+
+
 @elementwise(
     forward=lambda x: jnp.where(x > 0, _SELU_SCALE * x, _SELU_SA * jnp.expm1(jnp.minimum(x, 0.0))),
     derivative=_selu_d,
@@ -886,6 +943,9 @@ def _selu_d2(x):
             ),
         ),
     ),
+    oracle=_mp_selu,
+    init="lecun_normal",
+    colour="#e377c2",
     jax_nn="selu",
     torch="selu",
     keras="selu",
@@ -1020,6 +1080,20 @@ def _gelu_d2(x):
     return _npdf(x) * (2.0 - xc * xc)
 
 
+def _mp_ncdf(x: Any) -> Any:
+    """Φ(x); beyond |x| = 1e6 (where mpmath's erfc overflows) its asymptotic series.
+
+    The series Φ(−a) = φ(a)/a·(1 − a⁻² + 3a⁻⁴ − 15a⁻⁶), a > 1e6, errs by < 105a⁻⁸
+    relative.
+    """
+    if abs(x) <= 10**6:
+        return mp.ncdf(x)
+    a = abs(x)
+    r = 1 / (a * a)
+    tail = mp.npdf(a) / a * (1 - r + 3 * r * r - 15 * r**3)
+    return tail if x < 0 else 1 - tail
+
+
 _gelu_exact = build_elementwise(
     "gelu",
     forward=_gelu_f,
@@ -1067,6 +1141,9 @@ _gelu_exact = build_elementwise(
             _flush_budget("f'", "float64", (-_INF, -37.0), 64.0, "φ(x)"),
         ),
     ),
+    oracle=lambda x: x * _mp_ncdf(x),
+    init="he_normal",
+    colour="#17becf",
     jax_nn="gelu",
     jax_nn_kwargs={"approximate": False},
     torch="gelu",
@@ -1219,6 +1296,11 @@ def _gelu_tanh_d2(x):
     return 2.0 * _sig_prod(2.0 * u) * (2.0 * du - 2.0 * xc * du * du * jnp.tanh(u) + xc * d2u)
 
 
+def _mp_gelu_tanh(x: Any) -> Any:
+    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+    return x / (1 + mp.exp(-2 * u))
+
+
 @elementwise(
     forward=_gelu_tanh_f,
     derivative=_gelu_tanh_d,
@@ -1250,6 +1332,8 @@ def _gelu_tanh_d2(x):
             ),
         ),
     ),
+    oracle=_mp_gelu_tanh,
+    init="he_normal",
     jax_nn="gelu",
     jax_nn_kwargs={"approximate": True},
     torch="gelu",
@@ -1362,6 +1446,9 @@ _silu_card = Card(
     param_derivatives={"beta": _silu_dbeta},
     card=_silu_card,
     aliases=("swish",),
+    oracle=lambda x, beta=1: x * _mp_sigmoid(beta * x),
+    init="he_normal",
+    colour="#bcbd22",
     jax_nn="silu",
     torch="silu",
     keras="silu",
@@ -1413,6 +1500,8 @@ def silu(x: ArrayLike, beta: ArrayLike = 1.0) -> Array:
     param_derivatives={"beta": _silu_dbeta},
     learnable=("beta",),
     card=_silu_card,
+    oracle=lambda x, beta=1: x * _mp_sigmoid(beta * x),
+    init="he_normal",
     jax_nn="silu",
     torch=None,
     keras=None,
@@ -1526,6 +1615,8 @@ def _mish_d2(x):
             ),
         ),
     ),
+    oracle=lambda x: x * mp.tanh(mp.log1p(mp.exp(x))),
+    init="he_normal",
     jax_nn="mish",
     torch="mish",
     keras="mish",
@@ -1595,6 +1686,8 @@ def _hard_silu_d(x):
         ),
     ),
     aliases=("hard_swish", "hardswish"),
+    oracle=lambda x: x * _mp_relu6(x + 3) / 6,
+    init="he_normal",
     jax_nn="hard_silu",
     torch="hardswish",
     keras="hard_silu",
@@ -1662,6 +1755,9 @@ def _sigmoid_d2(x):
         max_slope=0.25,
     ),
     aliases=("logistic",),
+    oracle=_mp_sigmoid,
+    init="glorot_normal",
+    colour="#d62728",
     jax_nn="sigmoid",
     torch="sigmoid",
     keras="sigmoid",
@@ -1720,6 +1816,8 @@ def _hard_sigmoid_d(x):
         ),
     ),
     aliases=("hardsigmoid",),
+    oracle=lambda x: _mp_relu6(x + 3) / 6,
+    init="glorot_normal",
     jax_nn="hard_sigmoid",
     torch="hardsigmoid",
     keras="hard_sigmoid",
@@ -1772,6 +1870,8 @@ def _log_sigmoid_d(x):
         max_slope=1.0,
     ),
     aliases=("logsigmoid",),
+    oracle=lambda x: -mp.log1p(mp.exp(-x)),
+    init="glorot_normal",
     jax_nn="log_sigmoid",
     torch="logsigmoid",
     keras="log_sigmoid",
@@ -1819,6 +1919,8 @@ def log_sigmoid(x: ArrayLike) -> Array:
             Kink(x=1.0, d1=0.0, d2=0.0, left=0.5, right=0.0),
         ),
     ),
+    oracle=lambda x: min(max((x + 1) / 2, 0 * x), 0 * x + 1),
+    init="glorot_normal",
     jax_nn="sparse_sigmoid",
     torch=None,
     keras="sparse_sigmoid",
@@ -1887,6 +1989,9 @@ def _tanh_d2(x):
         saturating="both",
         max_slope=1.0,
     ),
+    oracle=lambda x: mp.tanh(x),
+    init="glorot_normal",
+    colour="#1f77b4",
     jax_nn="tanh",
     torch="tanh",
     keras="tanh",
@@ -1944,6 +2049,8 @@ def tanh(x: ArrayLike) -> Array:
         ),
     ),
     aliases=("hardtanh",),
+    oracle=lambda x, min_val=-1, max_val=1: min(max(x, 0 * x + min_val), 0 * x + max_val),
+    init="glorot_normal",
     jax_nn="hard_tanh",
     torch="hardtanh",
     keras="hard_tanh",
@@ -2026,6 +2133,8 @@ def _tanhshrink_d2(x):
         max_slope=1.0,
     ),
     aliases=("tanh_shrink",),
+    oracle=lambda x: x - mp.tanh(x),
+    init="glorot_normal",
     jax_nn=None,
     torch="tanhshrink",
     keras="tanh_shrink",
@@ -2055,6 +2164,12 @@ def tanhshrink(x: ArrayLike) -> Array:
 # --- softshrink -----------------------------------------------------------------------
 
 
+def _mp_softshrink(x: Any, lambd: Any = 0.5) -> Any:
+    if x > lambd:
+        return x - lambd
+    return x + lambd if x < -lambd else 0 * x
+
+
 @elementwise(
     forward=lambda x, lam: jnp.where(x > lam, x - lam, jnp.where(x < -lam, x + lam, 0.0 * x)),
     derivative=lambda x, lam: jnp.where(jnp.abs(x) > lam, 1.0, _zero_or_nan(x)),
@@ -2075,6 +2190,8 @@ def tanhshrink(x: ArrayLike) -> Array:
         ),
     ),
     aliases=("soft_shrink",),
+    oracle=_mp_softshrink,
+    init="glorot_normal",
     jax_nn=None,
     torch="softshrink",
     keras="soft_shrink",
@@ -2129,6 +2246,8 @@ def softshrink(x: ArrayLike, lambd: ArrayLike = 0.5) -> Array:
         ),
     ),
     aliases=("hard_shrink",),
+    oracle=lambda x, lambd=0.5: x if abs(x) > lambd else 0 * x,
+    init="glorot_normal",
     jax_nn=None,
     torch="hardshrink",
     keras="hard_shrink",
@@ -2182,6 +2301,8 @@ def _softplus_d(x):
         saturating="left",
         max_slope=1.0,
     ),
+    oracle=lambda x, beta=1: mp.log1p(mp.exp(beta * x)) / beta,
+    init="he_normal",
     jax_nn="softplus",
     torch="softplus",
     keras="softplus",
@@ -2265,6 +2386,8 @@ def _squareplus_d2(x, b):
         saturating="left",
         max_slope=1.0,
     ),
+    oracle=lambda x, b=4: (x + mp.sqrt(x * x + b)) / 2,
+    init="he_normal",
     jax_nn="squareplus",
     torch=None,
     keras="squareplus",
@@ -2306,6 +2429,12 @@ def squareplus(x: ArrayLike, b: ArrayLike = 4.0) -> Array:
 # --- sparse_plus ----------------------------------------------------------------------
 
 
+def _mp_sparse_plus(x: Any) -> Any:
+    if x <= -1:
+        return 0 * x
+    return (x + 1) ** 2 / 4 if x < 1 else x
+
+
 @elementwise(
     forward=lambda x: jnp.where(x <= -1.0, 0.0, jnp.where(x >= 1.0, x, (x + 1.0) ** 2 / 4)),
     derivative=lambda x: jnp.where(x <= -1.0, 0.0, jnp.where(x >= 1.0, 1.0, (x + 1.0) / 2.0)),
@@ -2324,6 +2453,8 @@ def squareplus(x: ArrayLike, b: ArrayLike = 4.0) -> Array:
             Kink(x=1.0, d1=1.0, d2=0.0, left=1.0, right=1.0),
         ),
     ),
+    oracle=_mp_sparse_plus,
+    init="he_normal",
     jax_nn="sparse_plus",
     torch=None,
     keras="sparse_plus",
@@ -2394,6 +2525,8 @@ def _softsign_f(x):
         kinks=(Kink(x=0.0, d1=1.0, d2=0.0, left=1.0, right=1.0),),
     ),
     aliases=("soft_sign",),
+    oracle=lambda x: x / (1 + abs(x)),
+    init="glorot_normal",
     jax_nn="soft_sign",
     torch="softsign",
     keras="softsign",
@@ -2443,6 +2576,8 @@ def softsign(x: ArrayLike) -> Array:
         saturating="left",
         max_slope=_INF,
     ),
+    oracle=lambda x: mp.exp(x),
+    init="glorot_normal",
     jax_nn=None,
     torch=None,
     keras="exponential",
@@ -2492,6 +2627,11 @@ def _glu_jvp(x, v, axis, where):
     return da * s + a * (s * jax.lax.logistic(-b)) * db
 
 
+def _mp_glu(xs: list[Any]) -> list[Any]:
+    n = len(xs) // 2
+    return [a * _mp_sigmoid(b) for a, b in zip(xs[:n], xs[n:], strict=True)]
+
+
 @vector(
     forward=_glu_f,
     jvp=_glu_jvp,
@@ -2508,6 +2648,8 @@ def _glu_jvp(x, v, axis, where):
         saturating="none",
         max_slope=_INF,
     ),
+    oracle=_mp_glu,
+    init="glorot_normal",
     jax_nn="glu",
     torch="glu",
     keras="glu",
@@ -2593,6 +2735,8 @@ def _softmax_ref(x, axis, where):
         saturating="both",
         max_slope=0.5,
     ),
+    oracle=_mp_softmax,
+    init="glorot_normal",
     jax_nn="softmax",
     torch="softmax",
     keras="softmax",
@@ -2662,6 +2806,12 @@ def _log_softmax_ref(x, axis, where):
     return out if where is None else jnp.where(where, out, -jnp.inf)
 
 
+def _mp_log_softmax(xs: list[Any]) -> list[Any]:
+    m = max(xs)
+    lz = m + mp.log(mp.fsum(mp.exp(v - m) for v in xs))
+    return [v - lz for v in xs]
+
+
 @vector(
     forward=_log_softmax_f,
     jvp=_log_softmax_jvp,
@@ -2675,6 +2825,8 @@ def _log_softmax_ref(x, axis, where):
         # ‖I − 1sᵀ‖₂ = √n·‖s‖ is unbounded over the row length n.
         max_slope=_INF,
     ),
+    oracle=_mp_log_softmax,
+    init="glorot_normal",
     jax_nn="log_softmax",
     torch="log_softmax",
     keras="log_softmax",
@@ -2729,6 +2881,8 @@ def _softmin_jvp(x, v, axis, where):
         saturating="both",
         max_slope=0.5,
     ),
+    oracle=lambda xs: _mp_softmax([-v for v in xs]),
+    init="glorot_normal",
     jax_nn=None,
     torch="softmin",
     keras=None,
@@ -2829,6 +2983,18 @@ def _sparsemax_ref(x, axis, where):
     return jnp.moveaxis(jnp.maximum(z - tau, 0.0), -1, axis)
 
 
+def _mp_sparsemax(xs: list[Any]) -> list[Any]:
+    """Martins & Astudillo (2016): the Euclidean projection onto the simplex."""
+    z = sorted(xs, reverse=True)
+    cum, k, csum = 0 * z[0], 0, 0 * z[0]
+    for i, v in enumerate(z, start=1):
+        cum += v
+        if 1 + i * v > cum:
+            k, csum = i, cum
+    tau = (csum - 1) / k
+    return [max(v - tau, 0 * v) for v in xs]
+
+
 @vector(
     forward=_sparsemax_f,
     jvp=_sparsemax_jvp,
@@ -2842,6 +3008,8 @@ def _sparsemax_ref(x, axis, where):
         # J is an orthogonal projection on the support: spectral norm 1 once |S| ≥ 2.
         max_slope=1.0,
     ),
+    oracle=_mp_sparsemax,
+    init="glorot_normal",
     jax_nn=None,
     torch=None,
     keras="sparsemax",

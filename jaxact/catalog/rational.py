@@ -366,6 +366,14 @@ def _param_tangent(x: Array, c: Sequence[Array], dc: Sequence[Array], m: int) ->
     return jnp.where(v["big"], scaled, direct)
 
 
+def _oracle(x: Any, **c: Any) -> Any:
+    """P(x) / (1 + |Σ b_j x^j|) in mpmath, from coefficients named a0.. and b1.. (any
+    degrees): the definition, with none of the scaling of the code."""
+    p = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "a"), 0 * x)
+    b = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "b"), 0 * x)
+    return p / (1 + abs(b))
+
+
 def _reference(x: Array, *c: Array, m: int) -> Array:
     """The plain formula P(x) / (1 + |B(x)|), with no scaling and no custom rule."""
     a, b = c[: m + 1], c[m + 1 :]
@@ -610,6 +618,7 @@ def _build(
         card=_measure_card(c[: m + 1], c[m + 1 :], budgets),
         doc=_DOC,
         notes=_NOTES,
+        oracle=_oracle,
     )
 
 

@@ -154,6 +154,15 @@ class Activation:
       torch: the torch.nn.functional counterpart, if any.
       keras: the keras.activations counterpart, if any.
       notes: where the anchors (jax.nn, PyTorch, Keras) differ, and what jaxact chose.
+      oracle: the independent high-precision formula, written from the definition in
+        mpmath: ``oracle(x, **params)`` for an elementwise entry (``x`` and the
+        parameters are ``mpf``), ``oracle(xs)`` on a list of ``mpf`` (one row along the
+        axis) for a vector-valued one. :mod:`jaxact.check` evaluates it.
+      init: the name of the default initializer family (``"he_normal"``,
+        ``"lecun_normal"``, ``"glorot_normal"``, ...); ``None``: chosen from the card
+        by :func:`~jaxact.default_init`.
+      colour: the colour of the activation in figures (a matplotlib colour), or
+        ``None`` (the plot's next colour).
     """
 
     name: str
@@ -166,7 +175,6 @@ class Activation:
     defaults: Mapping[str, float]
     learnable: tuple[str, ...]
     card: Card
-    learnable_per_unit: bool = True
     aliases: tuple[str, ...] = ()
     jax_nn: str | None = None
     jax_nn_kwargs: Mapping[str, Any] = dataclasses.field(
@@ -175,6 +183,10 @@ class Activation:
     torch: str | None = None
     keras: str | None = None
     notes: str = ""
+    oracle: Callable[..., Any] | None = None
+    init: str | None = None
+    colour: str | None = None
+    learnable_per_unit: bool = True
 
     def __call__(self, x: ArrayLike, **params: Any) -> Array:
         return self.fn(x, **params)
@@ -284,6 +296,69 @@ def with_rule(
     return core
 
 
+def _elementwise_core(
+    name: str,
+    forward: Callable[..., Array],
+    derivative: Callable[..., Array],
+    second_derivative: Callable[..., Array] | None,
+    params: Mapping[str, float],
+    param_derivatives: Mapping[str, Callable[..., Array]],
+    param_tangent: Callable[..., Array] | None = None,
+) -> Callable[..., Array]:
+    """``forward`` with its hand-written rule: f′·ẋ + Σ ∂f/∂pᵢ·ṗᵢ (and f″ on f′ if given)."""
+    pnames = tuple(params)
+    if set(param_derivatives) != set(pnames):
+        raise ValueError(f"{name}: param_derivatives must cover exactly {pnames}")
+    dps = tuple(param_derivatives[p] for p in pnames)
+    d1 = derivative
+    if second_derivative is not None:
+        # f′ gets f″ as its own rule; mixed partials ∂²f/∂x∂p come from autodiff of
+        # the hand-written f′ formula, which is plain differentiable jnp.
+        d1 = with_rule(
+            derivative,
+            second_derivative,
+            tuple(_dparam(derivative, i) for i in range(len(pnames))),
+        )
+    return with_rule(forward, d1, dps, param_tangent)
+
+
+def _elementwise_binder(
+    name: str, params: Mapping[str, float]
+) -> Callable[..., Callable[..., Array]]:
+    """``bind(f, suffix)``: a formula ``f(x, *p)`` behind the public signature ``(x,
+    *params)`` and argument handling (checks, dtype, broadcasting).
+    """
+    pnames = tuple(params)
+    signature = inspect.Signature(
+        [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+            for k, v in params.items()
+        ]
+    )
+
+    def prepare(args: tuple, kwargs: dict) -> tuple[Array, list[Array], jnp.dtype]:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{name}{signature}: {e}") from None
+        x, out_dtype = _as_input(bound.arguments["x"], name)
+        p = [_as_param(bound.arguments.get(k, params[k]), x.dtype, name, k) for k in pnames]
+        x, p = _broadcast_all(x, p, name, pnames)
+        return x, p, out_dtype
+
+    def bind(f: Callable[..., Array], suffix: str) -> Callable[..., Array]:
+        def g(x: ArrayLike, *args: Any, **kwargs: Any) -> Array:
+            x, p, out_dtype = prepare((x, *args), kwargs)
+            return f(x, *p).astype(out_dtype)
+
+        g.__signature__ = signature  # type: ignore[attr-defined]
+        g.__name__ = g.__qualname__ = f"{name}_{suffix}" if suffix else name
+        return g
+
+    return bind
+
+
 def build_elementwise(name: str, **spec: Any) -> Callable[..., Array]:
     """Build and register an elementwise activation; return its public function.
 
@@ -308,79 +383,30 @@ def make_elementwise(
     learnable: tuple[str, ...] = (),
     learnable_per_unit: bool = True,
     param_tangent: Callable[..., Array] | None = None,
-    aliases: tuple[str, ...] = (),
-    jax_nn: str | None = None,
-    jax_nn_kwargs: Mapping[str, Any] | None = None,
-    torch: str | None = None,
-    keras: str | None = None,
-    notes: str = "",
+    **facts: Any,
 ) -> Activation:
     """Build an elementwise activation's record (not registered).
-
-    (Over 80 lines: the closures it returns — input checks, the custom rule, the named
-    derivatives — share its local state; split up, they would pass it around.)
 
     ``forward``, ``derivative``, ``second_derivative`` and the entries of
     ``param_derivatives`` all take ``(x, *params)`` positionally, in the order of
     ``params``. When ``second_derivative`` is given, the first derivative carries it as
     its own custom JVP, so ``jax.grad(jax.grad(f))`` uses the hand-written f″.
+    ``facts`` are the record's remaining fields (``aliases``, ``jax_nn``,
+    ``jax_nn_kwargs``, ``torch``, ``keras``, ``notes``, ``oracle``, ``init``,
+    ``colour``; see :class:`Activation`).
     """
     params = dict(params or {})
-    pnames = tuple(params)
     param_derivatives = dict(param_derivatives or {})
-    if set(param_derivatives) != set(pnames):
-        raise ValueError(f"{name}: param_derivatives must cover exactly {pnames}")
-    dps = tuple(param_derivatives[p] for p in pnames)
-
-    d1 = derivative
-    if second_derivative is not None:
-        # f′ gets f″ as its own rule; mixed partials ∂²f/∂x∂p come from autodiff of
-        # the hand-written f′ formula, which is plain differentiable jnp.
-        d1 = with_rule(
-            derivative,
-            second_derivative,
-            tuple(_dparam(derivative, i) for i in range(len(pnames))),
-        )
-    core = with_rule(forward, d1, dps, param_tangent)
-
-    signature = inspect.Signature(
-        [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [
-            inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
-            for k, v in params.items()
-        ]
+    core = _elementwise_core(
+        name, forward, derivative, second_derivative, params, param_derivatives, param_tangent
     )
-
-    def prepare(args: tuple, kwargs: dict) -> tuple[Array, list[Array], jnp.dtype]:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{name}{signature}: {e}") from None
-        x, out_dtype = _as_input(bound.arguments["x"], name)
-        p = [_as_param(bound.arguments.get(k, params[k]), x.dtype, name, k) for k in pnames]
-        x, p = _broadcast_all(x, p, name, pnames)
-        return x, p, out_dtype
-
-    def fn(x: ArrayLike, *args: Any, **kwargs: Any) -> Array:
-        x, p, out_dtype = prepare((x, *args), kwargs)
-        return core(x, *p).astype(out_dtype)
-
-    fn.__signature__ = signature  # type: ignore[attr-defined]
-    fn.__name__ = fn.__qualname__ = name
+    bind = _elementwise_binder(name, params)
+    fn = bind(core, "")
     fn.__doc__ = doc
     fn.__module__ = _PUBLIC_MODULE
 
     def named(f: Callable[..., Array] | None, what: str) -> Callable[..., Array] | None:
-        if f is None:
-            return None
-
-        def g(x: ArrayLike, *args: Any, **kwargs: Any) -> Array:
-            x, p, out_dtype = prepare((x, *args), kwargs)
-            return f(x, *p).astype(out_dtype)
-
-        g.__signature__ = signature  # type: ignore[attr-defined]
-        g.__name__ = g.__qualname__ = f"{name}_{what}"
-        return g
+        return None if f is None else bind(f, what)
 
     return Activation(
         name=name,
@@ -392,15 +418,34 @@ def make_elementwise(
         param_derivatives={k: named(v, f"d_{k}") for k, v in param_derivatives.items()},
         defaults=MappingProxyType(params),
         learnable=learnable,
-        learnable_per_unit=learnable_per_unit,
         card=card,
-        aliases=aliases,
-        jax_nn=jax_nn,
-        jax_nn_kwargs=MappingProxyType(dict(jax_nn_kwargs or {})),
-        torch=torch,
-        keras=keras,
-        notes=notes,
+        learnable_per_unit=learnable_per_unit,
+        **_facts(facts),
     )
+
+
+_FACTS = (
+    "aliases",
+    "jax_nn",
+    "jax_nn_kwargs",
+    "torch",
+    "keras",
+    "notes",
+    "oracle",
+    "init",
+    "colour",
+)
+
+
+def _facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The record fields a block states beside its formulas; an unknown one is an error."""
+    unknown = set(facts) - set(_FACTS)
+    if unknown:
+        raise TypeError(f"unknown activation facts {sorted(unknown)}; known: {', '.join(_FACTS)}")
+    out = dict(facts)
+    out["aliases"] = tuple(out.get("aliases", ()))
+    out["jax_nn_kwargs"] = MappingProxyType(dict(out.get("jax_nn_kwargs") or {}))
+    return out
 
 
 def _dparam(f: Callable[..., Array], i: int) -> Callable[..., Array]:
@@ -554,33 +599,8 @@ def get(
     )
 
 
-def build_vector(
-    name: str,
-    *,
-    forward: Callable[..., Array],
-    jvp: Callable[..., Array],
-    reference: Callable[..., Array],
-    card: Card,
-    doc: str,
-    masked: bool = True,
-    validate: Callable[[tuple[int, ...], int], None] | None = None,
-    aliases: tuple[str, ...] = (),
-    jax_nn: str | None = None,
-    jax_nn_kwargs: Mapping[str, Any] | None = None,
-    torch: str | None = None,
-    keras: str | None = None,
-    notes: str = "",
-) -> Callable[..., Array]:
-    """Build and register a vector-valued activation that acts along ``axis``.
-
-    (Over 80 lines for the same reason as ``build_elementwise``: closures over one entry.)
-
-    ``forward(x, axis, where)``, ``jvp(x, v, axis, where)`` (the hand-written
-    J(x)·v) and ``reference(x, axis, where)`` take a static integer ``axis`` and a
-    boolean mask ``where`` (or ``None``). With ``masked=False`` the public function
-    takes no ``where`` argument (glu). ``validate(shape, axis)`` raises for inputs the
-    function cannot take (glu's odd split).
-    """
+def _vector_core(forward: Callable[..., Array], jvp: Callable[..., Array]) -> Callable[..., Array]:
+    """``core(x, where, axis)``: ``forward`` with the hand-written ``jvp`` as its rule."""
 
     def _primal(x: Array, where: Array | None, axis: int) -> Array:
         return forward(x, axis, where)
@@ -593,6 +613,13 @@ def build_vector(
         return core(x, where, axis), jvp(x, dx, axis, where)
 
     core.defjvp(rule)
+    return core
+
+
+def _vector_prepare(
+    name: str, masked: bool, validate: Callable[[tuple[int, ...], int], None] | None
+) -> Callable[..., tuple[Array, int, Array | None, jnp.dtype]]:
+    """``prepare(x, axis, where)``: the checked input, axis, mask and the output dtype."""
 
     def prepare(x, axis, where):
         x, out_dtype = _as_input(x, name)
@@ -604,6 +631,32 @@ def build_vector(
                 raise TypeError(f"{name}: takes no `where` mask")
             where = _check_where(where, x.shape, name)
         return x, axis, where, out_dtype
+
+    return prepare
+
+
+def build_vector(
+    name: str,
+    *,
+    forward: Callable[..., Array],
+    jvp: Callable[..., Array],
+    reference: Callable[..., Array],
+    card: Card,
+    doc: str,
+    masked: bool = True,
+    validate: Callable[[tuple[int, ...], int], None] | None = None,
+    **facts: Any,
+) -> Callable[..., Array]:
+    """Build and register a vector-valued activation that acts along ``axis``.
+
+    ``forward(x, axis, where)``, ``jvp(x, v, axis, where)`` (the hand-written
+    J(x)·v) and ``reference(x, axis, where)`` take a static integer ``axis`` and a
+    boolean mask ``where`` (or ``None``). With ``masked=False`` the public function
+    takes no ``where`` argument (glu). ``validate(shape, axis)`` raises for inputs the
+    function cannot take (glu's odd split). ``facts`` as for ``build_elementwise``.
+    """
+    core = _vector_core(forward, jvp)
+    prepare = _vector_prepare(name, masked, validate)
 
     def fn(x: ArrayLike, axis: int = -1, where: ArrayLike | None = None) -> Array:
         x, axis, where, out_dtype = prepare(x, axis, where)
@@ -648,12 +701,7 @@ def build_vector(
             defaults=MappingProxyType({}),
             learnable=(),
             card=card,
-            aliases=aliases,
-            jax_nn=jax_nn,
-            jax_nn_kwargs=MappingProxyType(dict(jax_nn_kwargs or {})),
-            torch=torch,
-            keras=keras,
-            notes=notes,
+            **_facts(facts),
         )
     )
     return public

@@ -37,13 +37,13 @@ vector kinds the JVP J(x)·u) is compared, in **float64**, with
 9. **vector kinds**: the hand JVP along fixed-seed directions against ``jax.jvp`` of
    the reference and directional differences, second order against differences of
    the hand JVP, along ``axis`` 0 and 1 as well as −1, and with a ``where`` mask.
-
 10. the **ulp audit** (:mod:`jaxact.check.ulp_audit`): f, f′ and ∂f/∂p of every elementwise
-   activation in float64 and float32 against shipped mpmath truths
-   (:mod:`jaxact.check.oracles`) over both signs of every binade from the smallest subnormal
-   to the largest finite value, in ulps; 4 ulps unless the card states an exception
-   with its reason. The report ends with the worst ulps per activation.
-   ``python -m jaxact.check.gradcheck --make-references`` recomputes the truths.
+    activation in float64 and float32 against shipped mpmath truths
+    (:mod:`jaxact.check.oracles`) over both signs of every binade from the smallest subnormal
+    to the largest finite value, in ulps; 4 ulps unless the card states an exception
+    with its reason. The report ends with the worst ulps per activation.
+    ``python -m jaxact.check --make-references`` (or ``jaxact check --make-references``)
+    recomputes the truths.
 
 All inputs come from fixed seeds; nothing is random between runs.
 
@@ -87,8 +87,8 @@ Tolerances that differ from a flat bound, and why (measured):
   |x| ≫ 40 (grad∘grad of the textbook tanh formula gives 2 at x = −300), so the
   autodiff check stays within |x| ≤ 40; the grid, FD and modes checks go to ±1e4.
 
-Run ``python -m jaxact.check.gradcheck [NAMES...]`` to print the report; it exits 1 when any
-check fails. The oracle check's formulas and the audit's truths come from
+Run ``python -m jaxact.check [NAMES...]`` (or ``jaxact check``) to print the report; it exits
+1 when any check fails. The oracle check's formulas and the audit's truths come from
 :mod:`jaxact.check.oracles`.
 
 Examples:
@@ -382,9 +382,7 @@ def check_activation(
         raise TypeError(f"`rec`: expected an Activation record or a name, got {type(rec).__name__}")
     groups = _groups(checks)
     if oracle is _DEFAULT:
-        table = _ORACLES if rec.kind == "elementwise" else _VECTOR_ORACLES
-        # a family's members ("rational:tanh") share its formula
-        oracle = table.get(rec.name, table.get(rec.name.split(":")[0]))
+        oracle = rec.oracle
     with jax.enable_x64(True), np.errstate(all="ignore"):
         if rec.kind == "elementwise":
             return _check_elementwise(rec, groups, oracle)
@@ -1241,9 +1239,6 @@ _EW_GROUPS: dict[str, Callable[[_Ew], list[Result]]] = {
 }
 """The elementwise side's check groups: one function of the bundle per group."""
 
-_ORACLES = oracles.ELEMENTWISE
-_VECTOR_ORACLES = oracles.VECTOR
-
 
 # --------------------------------------------------------------------------------------
 # Vector activations
@@ -1873,18 +1868,40 @@ def _vec_oracle(
 # --------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m jaxact.check.gradcheck [NAMES...] [--checks ...] [--failures]``.
+def _check_groups(text: str) -> list[str]:
+    """``--checks``'s value: comma-separated check groups (checked by :func:`run`)."""
+    out = [p.strip() for p in text.split(",") if p.strip()]
+    if not out:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated check groups such as kinks,oracle, got {text!r}"
+        )
+    return out
 
-    Prints the report and returns the exit status: 1 when a check failed, else 0.
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the checker's flags to ``parser``: the one definition that ``jaxact check`` and
+    ``python -m jaxact.check`` share; :func:`run` acts on the parsed arguments.
+
+    Args:
+      parser: the (sub)parser of the command.
+
+    Examples:
+      >>> import argparse
+      >>> p = argparse.ArgumentParser()
+      >>> add_arguments(p)
+      >>> a = p.parse_args(["relu", "--checks", "kinks,oracle", "--checks", "fd"])
+      >>> a.names, a.checks, a.failures, a.make_references
+      (['relu'], ['kinks', 'oracle', 'fd'], False, None)
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m jaxact.check.gradcheck",
-        description="Check every hand-written derivative of the jaxact catalog.",
+    parser.add_argument("names", nargs="*", metavar="NAME", help="activations (default: all)")
+    parser.add_argument(
+        "--checks",
+        type=_check_groups,
+        action="extend",
+        metavar="A,B,...",
+        help=f"only these check groups, e.g. kinks,oracle (default: all): {', '.join(CHECKS)}",
     )
-    parser.add_argument("names", nargs="*", help="activations to check (default: all)")
-    parser.add_argument("--checks", nargs="+", choices=CHECKS, help="check groups (default: all)")
-    parser.add_argument("--failures", action="store_true", help="print only the failed rows")
+    parser.add_argument("--failures", action="store_true", help="list only the failed rows")
     parser.add_argument(
         "--make-references",
         metavar="PATH",
@@ -1893,15 +1910,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compute the mpmath truths of the ulp audit (about 3 minutes on 2 cores) "
         "and write them to PATH (default: the shipped file), then exit",
     )
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Act on the flags of :func:`add_arguments`: print the report, or write the references.
+
+    Args:
+      args: the parsed arguments (``names``, ``checks``, ``failures``, ``make_references``).
+
+    Returns:
+      The exit status: 1 when a check failed, else 0.
+
+    Raises:
+      ValueError: for an unknown activation (named ``NAME``) or check group (``--checks``).
+    """
     if args.make_references:
         every = [*_act.names(), *_act.families()]
         recs = [_act.get(n) for n in every if _act.get(n).kind == "elementwise"]
         oracles.make_references(recs, args.make_references, processes=os.cpu_count() or 1)
         return 0
-    report = check(args.names or None, checks=args.checks)
+    names = []
+    for n in args.names:
+        try:
+            names.append(_act.get(n).name)
+        except ValueError as e:
+            raise ValueError(f"`NAME`: {str(e).removeprefix('`activation`: ')}") from None
+    for c in args.checks or ():
+        _validate.choice("--checks", c, CHECKS)
+    report = check(names or None, checks=args.checks)
     print(report.format(failures_only=args.failures))
     return 0 if report.ok else 1
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m jaxact.check") -> int:
+    """Command line: ``python -m jaxact.check [NAMES...] [--checks A,B] [--failures]``, the
+    same flags as ``jaxact check`` (:func:`add_arguments`).
+
+    Prints the report and returns the exit status: 1 when a check failed, 2 on a mistake
+    in the arguments (one line ``PROG: error: ...``), else 0.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Check every hand-written derivative of the jaxact catalog."
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (ValueError, TypeError) as e:
+        print(f"{prog}: error: {str(e).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

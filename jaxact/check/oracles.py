@@ -1,7 +1,8 @@
-r"""High-precision oracles: independent mpmath formulas for every activation.
+r"""High-precision oracles: the precision machinery for every activation's mpmath formula.
 
 Each formula is written from the definition (jax.nn, PyTorch, the papers), not from
-jaxact's code, and is evaluated in mpmath at a precision that grows with the input's
+jaxact's code, in the activation's own block (its record's ``oracle``); this module
+looks it up there and evaluates it in mpmath at a precision that grows with the input's
 magnitude (:func:`precision`), so that the oracle's own cancellations (x − tanh x at
 x = 1e-100, x + √(x² + b) at x = −1e300) are resolved. Derivatives come from
 ``mpmath.diff`` with a step relative to x.
@@ -29,6 +30,8 @@ from typing import Any
 import mpmath as mp
 import numpy as np
 
+from jaxact.catalog import activations as _acts
+
 __all__ = [
     "ELEMENTWISE",
     "VECTOR",
@@ -51,141 +54,41 @@ _PREC_AT_ZERO = 1200
 
 
 # --------------------------------------------------------------------------------------
-# The formulas
+# The formulas: on the records
 # --------------------------------------------------------------------------------------
 
 
-def _sig(x: Any) -> Any:
-    return 1 / (1 + mp.exp(-x))
+class _Oracles(Mapping[str, Callable[..., Any]]):
+    """The mpmath formulas of the catalog's entries of one kind, read from their records.
 
-
-def _relu6(x: Any) -> Any:
-    return min(max(x, 0 * x), 0 * x + 6)
-
-
-def _selu(x: Any) -> Any:
-    alpha = mp.mpf("1.6732632423543772848170429916717")
-    scale = mp.mpf("1.0507009873554804934193349852946")
-    return scale * (x if x > 0 else alpha * mp.expm1(x))
-
-
-def _gelu_tanh(x: Any) -> Any:
-    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
-    return x / (1 + mp.exp(-2 * u))  # = x/2·(1 + tanh u), without its cancellation
-
-
-def _ncdf(x: Any) -> Any:
-    """Φ(x); beyond |x| = 1e6 (where mpmath's erfc overflows) its asymptotic series.
-
-    The series Φ(−a) = φ(a)/a·(1 − a⁻² + 3a⁻⁴ − 15a⁻⁶), a > 1e6, errs by < 105a⁻⁸
-    relative.
+    A live, read-only view of the registry: an entry registered later (a user's own)
+    appears here with its record's ``oracle``; entries without one are absent.
     """
-    if abs(x) <= 10**6:
-        return mp.ncdf(x)
-    a = abs(x)
-    r = 1 / (a * a)
-    tail = mp.npdf(a) / a * (1 - r + 3 * r * r - 15 * r**3)
-    return tail if x < 0 else 1 - tail
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        rec = _acts.REGISTRY.get(name)
+        if rec is None or rec.kind != self._kind or rec.oracle is None:
+            raise KeyError(name)
+        return rec.oracle
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n, r in _acts.REGISTRY.items() if r.kind == self._kind and r.oracle)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _sparse_plus(x: Any) -> Any:
-    if x <= -1:
-        return 0 * x
-    return (x + 1) ** 2 / 4 if x < 1 else x
+ELEMENTWISE: Mapping[str, Callable[..., Any]] = _Oracles("elementwise")
+"""The independent mpmath formulas ``f(x, **params)`` of the elementwise activations
+(each record's ``oracle``, written in its block from the definitions in jax.nn and
+PyTorch); the parameters are the record's defaults."""
 
-
-def _softshrink(x: Any, lambd: Any = 0.5) -> Any:
-    if x > lambd:
-        return x - lambd
-    return x + lambd if x < -lambd else 0 * x
-
-
-def _leaky(x: Any, negative_slope: Any) -> Any:
-    return x if x >= 0 else negative_slope * x
-
-
-def _rational(x: Any, **c: Any) -> Any:
-    """P(x) / (1 + |Σ b_j x^j|) from coefficients named a0.. and b1.. (any degrees)."""
-    p = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "a"), 0 * x)
-    b = sum((v * x ** int(k[1:]) for k, v in c.items() if k[0] == "b"), 0 * x)
-    return p / (1 + abs(b))
-
-
-ELEMENTWISE: dict[str, Callable[..., Any]] = {
-    "identity": lambda x: x,
-    "relu": lambda x: max(x, 0 * x),
-    "relu6": _relu6,
-    "leaky_relu": _leaky,
-    "prelu": _leaky,
-    "rrelu": lambda x, lower, upper: x if x >= 0 else (lower + upper) / 2 * x,
-    "threshold": lambda x, threshold, value: x if x > threshold else value + 0 * x,
-    "elu": lambda x, alpha: x if x > 0 else alpha * mp.expm1(x),
-    "celu": lambda x, alpha: max(x, 0 * x) + min(0 * x, alpha * mp.expm1(x / alpha)),
-    "selu": _selu,
-    "gelu": lambda x: x * _ncdf(x),
-    "gelu_tanh": _gelu_tanh,
-    "silu": lambda x, beta=1: x * _sig(beta * x),
-    "swish_beta": lambda x, beta=1: x * _sig(beta * x),
-    "mish": lambda x: x * mp.tanh(mp.log1p(mp.exp(x))),
-    "hard_silu": lambda x: x * _relu6(x + 3) / 6,
-    "sigmoid": _sig,
-    "hard_sigmoid": lambda x: _relu6(x + 3) / 6,
-    "log_sigmoid": lambda x: -mp.log1p(mp.exp(-x)),
-    "sparse_sigmoid": lambda x: min(max((x + 1) / 2, 0 * x), 0 * x + 1),
-    "tanh": lambda x: mp.tanh(x),
-    "hard_tanh": lambda x, min_val=-1, max_val=1: min(max(x, 0 * x + min_val), 0 * x + max_val),
-    "tanhshrink": lambda x: x - mp.tanh(x),
-    "softshrink": _softshrink,
-    "hardshrink": lambda x, lambd=0.5: x if abs(x) > lambd else 0 * x,
-    "softplus": lambda x, beta=1: mp.log1p(mp.exp(beta * x)) / beta,
-    "squareplus": lambda x, b=4: (x + mp.sqrt(x * x + b)) / 2,
-    "sparse_plus": _sparse_plus,
-    "softsign": lambda x: x / (1 + abs(x)),
-    "exponential": lambda x: mp.exp(x),
-    "rational": _rational,  # every member of the family: the coefficients are parameters
-}
-"""Independent mpmath formulas ``f(x, **params)`` for the elementwise activations, from
-the definitions in jax.nn and PyTorch; the parameters are the record's defaults."""
-
-
-def _v_softmax(xs: list[Any]) -> list[Any]:
-    m = max(xs)
-    e = [mp.exp(v - m) for v in xs]
-    z = mp.fsum(e)
-    return [v / z for v in e]
-
-
-def _v_log_softmax(xs: list[Any]) -> list[Any]:
-    m = max(xs)
-    lz = m + mp.log(mp.fsum(mp.exp(v - m) for v in xs))
-    return [v - lz for v in xs]
-
-
-def _v_glu(xs: list[Any]) -> list[Any]:
-    n = len(xs) // 2
-    return [a * _sig(b) for a, b in zip(xs[:n], xs[n:], strict=True)]
-
-
-def _v_sparsemax(xs: list[Any]) -> list[Any]:
-    """Martins & Astudillo (2016): the Euclidean projection onto the simplex."""
-    z = sorted(xs, reverse=True)
-    cum, k, csum = 0 * z[0], 0, 0 * z[0]
-    for i, v in enumerate(z, start=1):
-        cum += v
-        if 1 + i * v > cum:
-            k, csum = i, cum
-    tau = (csum - 1) / k
-    return [max(v - tau, 0 * v) for v in xs]
-
-
-VECTOR: dict[str, Callable[..., Any]] = {
-    "softmax": _v_softmax,
-    "log_softmax": _v_log_softmax,
-    "softmin": lambda xs: _v_softmax([-v for v in xs]),
-    "glu": _v_glu,
-    "sparsemax": _v_sparsemax,
-}
-"""Independent mpmath formulas for the vector kinds, on a 1-D row (the last axis)."""
+VECTOR: Mapping[str, Callable[..., Any]] = _Oracles("vector")
+"""The independent mpmath formulas of the vector kinds, on a 1-D row (the last axis)
+(each record's ``oracle``)."""
 
 
 # --------------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def _at_zero(rec: _cat.Activation, quantity: str, sign: float) -> float:
         for k in rec.card.kinks:
             if k.x == 0.0:
                 return float(k.d1)
-    oracle = oracles.ELEMENTWISE.get(rec.name, oracles.ELEMENTWISE.get(rec.name.split(":")[0]))
+    oracle = rec.oracle
     t = oracles.truth(rec.name, math.copysign(0.0, sign), dict(rec.defaults), oracle=oracle)
     return float(t[quantity])
 

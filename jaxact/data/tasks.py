@@ -1,10 +1,11 @@
 r"""Small learning tasks: toy problems, the source texts' examples, iris, and user files.
 
 Every task is a :class:`Task`: a feature matrix ``x`` of shape ``(n, d)``, targets ``y``
-and a ``kind`` that fixes the output layer and the loss:
+and a ``loss`` that fixes the output layer and the loss (the records of
+:func:`~jaxact.get_loss`):
 
 ========== ================================= ============================ ===============
-kind       ``y``                             output layer                 loss
+loss       ``y``                             output layer                 loss
 ========== ================================= ============================ ===============
 binary     int32 ``(n,)``, values 0/1        1 unit, sigmoid              binary CE
 softmax    int32 ``(n,)``, values 0..k−1     k units, softmax             softmax CE
@@ -59,6 +60,7 @@ import io
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -77,7 +79,7 @@ __all__ = [
     "wiggle_target",
 ]
 
-Kind = Literal["softmax", "binary", "regression"]
+LossName = Literal["softmax", "binary", "regression"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -87,9 +89,10 @@ class Task:
     Attributes:
       name: the task's name (``"iris"``, or the file's stem for a user's file).
       x: features, shape ``(n, d)``; float32 (integer for the ``flowers`` table).
-      y: targets: int32 class indices, shape ``(n,)``, for kinds ``"softmax"`` and
+      y: targets: int32 class indices, shape ``(n,)``, for losses ``"softmax"`` and
         ``"binary"`` (0/1); float32, shape ``(n, 1)``, for ``"regression"``.
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      loss: ``"softmax"``, ``"binary"`` or ``"regression"`` (the name of a
+        :class:`~jaxact.Loss`); ``kind`` is its old name (deprecated).
       n_classes: number of classes (2 for binary), ``None`` for regression.
       description: one line saying what the task is.
       feature_names: one name per column of ``x``.
@@ -99,18 +102,21 @@ class Task:
     name: str
     x: np.ndarray
     y: np.ndarray
-    kind: Kind
+    loss: LossName
     n_classes: int | None
     description: str
     feature_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _validate.choice("kind", self.kind, _validate.TASK_KINDS)
+        try:
+            _validate.choice("loss", self.loss, _validate.LOSS_NAMES)
+        except ValueError as e:
+            raise ValueError(f"{e} (`loss` is the field formerly named `kind`)") from None
         x = _validate.features("x", self.x)
         y = np.asarray(self.y)
         n = x.shape[0]
-        if self.kind == "regression":
+        if self.loss == "regression":
             if y.shape != (n, 1) or not np.issubdtype(y.dtype, np.floating):
                 raise ValueError(
                     f"`y`: a regression task expects float targets of shape ({n}, 1), "
@@ -121,14 +127,14 @@ class Task:
         else:
             if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
                 raise ValueError(
-                    f"`y`: a {self.kind} task expects integer labels of shape ({n},), "
+                    f"`y`: a {self.loss} task expects integer labels of shape ({n},), "
                     f"got {y.dtype} {y.shape}"
                 )
-            want = 2 if self.kind == "binary" else self.n_classes
+            want = 2 if self.loss == "binary" else self.n_classes
             if not isinstance(self.n_classes, int) or self.n_classes < 2 or self.n_classes != want:
                 raise ValueError(
-                    f"`n_classes`: expected {'2' if self.kind == 'binary' else 'an int >= 2'} "
-                    f"for a {self.kind} task, got {self.n_classes!r}"
+                    f"`n_classes`: expected {'2' if self.loss == 'binary' else 'an int >= 2'} "
+                    f"for a {self.loss} task, got {self.n_classes!r}"
                 )
             if y.min() < 0 or y.max() >= self.n_classes:
                 raise ValueError(
@@ -139,6 +145,12 @@ class Task:
             raise ValueError(
                 f"`feature_names`: expected {x.shape[1]} names, got {len(self.feature_names)}"
             )
+
+    @property
+    def kind(self) -> str:
+        """The old name of :attr:`loss` (deprecated)."""
+        warnings.warn("Task.kind is deprecated; use Task.loss", DeprecationWarning, stacklevel=2)
+        return self.loss
 
     @property
     def n(self) -> int:
@@ -175,7 +187,7 @@ class Task:
                 f"{hidden!r}"
             )
         widths = tuple(_validate.positive_int("hidden", h) for h in hidden)
-        out = self.n_classes if self.kind == "softmax" else 1
+        out = self.n_classes if self.loss == "softmax" else 1
         return (self.d, *widths, int(out))
 
 
@@ -577,7 +589,7 @@ def load_task(name: str, *, standardize: bool = False, **options: Any) -> Task:
     Examples:
       >>> import jaxact as ja
       >>> t = ja.load_task("iris")
-      >>> t.x.shape, t.x.dtype, t.y.shape, t.kind, t.n_classes
+      >>> t.x.shape, t.x.dtype, t.y.shape, t.loss, t.n_classes
       ((150, 4), dtype('float32'), (150,), 'softmax', 3)
       >>> ja.load_task("flowers").x
       array([[5, 1, 2],
@@ -627,6 +639,30 @@ def _test_counts(sizes: np.ndarray, test_fraction: float) -> np.ndarray:
     return counts
 
 
+def _split_counts(task: Task, f: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """The strata of ``task`` (its classes, or all rows) and how many of each to hold out."""
+    if task.n_classes is None:  # regression
+        groups = [np.arange(task.n)]
+        labels = ["the task"]
+    else:
+        groups = [np.flatnonzero(task.y == c) for c in range(int(task.n_classes or 0))]
+        labels = [
+            f"class {task.class_names[c]!r}" if task.class_names else f"class {c}"
+            for c in range(len(groups))
+        ]
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    counts = _test_counts(sizes, f)
+    for label, size, k in zip(labels, sizes, counts, strict=True):
+        if k < 1 or k > size - 1:
+            raise ValueError(
+                f"`task`: {label} of {task.name!r} has {size} example{'s' if size != 1 else ''}; "
+                f"test_fraction={f:g} puts {k} in the test part and {size - k} in the training "
+                f"part, and each part needs at least one. Pass a `test_fraction` nearer 0.5 or "
+                f"a larger task"
+            )
+    return groups, counts
+
+
 def split_task(task: Task, *, test_fraction: float = 0.25, seed: int = 0) -> tuple[Task, Task]:
     r"""Split a task into a training part and a held-out test part.
 
@@ -638,7 +674,7 @@ def split_task(task: Task, *, test_fraction: float = 0.25, seed: int = 0) -> tup
     :math:`\operatorname{round}(f n)` examples in the test part. Which examples go where
     is drawn from ``numpy.random.default_rng(seed)`` (one permutation per class, in
     class order): the same task, fraction and seed give the same split. Both parts keep
-    the task's row order, name, kind and names; the description says which part it is.
+    the task's row order, name, loss and names; the description says which part it is.
 
     Args:
       task: a :class:`Task`.
@@ -678,30 +714,12 @@ def split_task(task: Task, *, test_fraction: float = 0.25, seed: int = 0) -> tup
         raise ValueError(f"`test_fraction`: expected a number in (0, 1), got {test_fraction!r}")
     seed = _nonneg_int("seed", seed)
 
-    if task.kind == "regression":
-        groups = [np.arange(task.n)]
-        labels = ["the task"]
-    else:
-        groups = [np.flatnonzero(task.y == c) for c in range(int(task.n_classes or 0))]
-        labels = [
-            f"class {task.class_names[c]!r}" if task.class_names else f"class {c}"
-            for c in range(len(groups))
-        ]
-    sizes = np.array([g.size for g in groups], dtype=np.int64)
-    counts = _test_counts(sizes, f)
-    for label, size, k in zip(labels, sizes, counts, strict=True):
-        if k < 1 or k > size - 1:
-            raise ValueError(
-                f"`task`: {label} of {task.name!r} has {size} example{'s' if size != 1 else ''}; "
-                f"test_fraction={f:g} puts {k} in the test part and {size - k} in the training "
-                f"part, and each part needs at least one. Pass a `test_fraction` nearer 0.5 or "
-                f"a larger task"
-            )
+    groups, counts = _split_counts(task, f)
     rng = np.random.default_rng(seed)
     held = np.zeros(task.n, dtype=bool)
     for g, k in zip(groups, counts, strict=True):
         held[rng.permutation(g)[:k]] = True
-    how = "stratified by class, " if task.kind != "regression" else ""
+    how = "stratified by class, " if task.n_classes is not None else ""
     parts = []
     for mask, part in ((~held, "training"), (held, "test")):
         parts.append(
@@ -836,9 +854,12 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 def _labels(
-    values: np.ndarray, *, numeric: bool, kind: str | None, label: str
+    values: np.ndarray, *, numeric: bool, kind: str | None, label: str, arg: str = "loss"
 ) -> tuple[np.ndarray, str, int | None, tuple[str, ...]]:
-    """Targets from a label column: class indices (sorted classes) or float targets."""
+    """Targets from a label column: class indices (sorted classes) or float targets.
+
+    ``kind`` is the loss name asked for (``None``: inferred); ``arg`` names it in messages.
+    """
     if numeric:
         v = values.astype(np.float64)
         if not np.all(np.isfinite(v)):
@@ -855,7 +876,7 @@ def _labels(
     else:
         if kind == "regression":
             raise ValueError(
-                f"`kind`: 'regression' needs a numeric label column; {label!r} holds text "
+                f"`{arg}`: 'regression' needs a numeric label column; {label!r} holds text "
                 f"(e.g. {values[0]!r})"
             )
         distinct = np.unique(values)
@@ -871,60 +892,16 @@ def _labels(
         )
     if kind == "binary" and k != 2:
         raise ValueError(
-            f"`kind`: 'binary' needs exactly 2 classes; column {label!r} has {k}: "
+            f"`{arg}`: 'binary' needs exactly 2 classes; column {label!r} has {k}: "
             f"{', '.join(names[:6])}{', ...' if k > 6 else ''}"
         )
     return idx.astype(np.int32), kind, k, names
 
 
-def load_task_file(
-    path: str | os.PathLike,
-    *,
-    label: str,
-    features: Sequence[str] | None = None,
-    kind: Kind | None = None,
-    standardize: bool = False,
-) -> Task:
-    """Load a user's data set from a CSV or NPZ file.
-
-    * **CSV**: a header row of column names, then one example per row. Feature columns
-      must be numeric; the label column may hold numbers or text.
-    * **NPZ** (``numpy.savez``): one array per name. The label array has shape ``(n,)``
-      or ``(n, 1)``; each feature array has shape ``(n,)`` (one column) or ``(n, k)``
-      (k columns, named ``name[0]`` ... ``name[k-1]``).
-
-    Labels: text labels, and integer-valued numeric labels with at most 20 distinct
-    values (and fewer distinct values than rows), are classes, numbered in sorted order
-    (``class_names`` keeps the originals); 2 classes make a ``"binary"`` task, more a
-    ``"softmax"`` task. Other numeric labels make a ``"regression"`` task. Pass ``kind``
-    to decide explicitly.
-
-    Args:
-      path: a ``.csv`` or ``.npz`` file.
-      label: the name of the label column (CSV) or array (NPZ).
-      features: the feature columns / arrays, in order. Default: every other one.
-      kind: ``"binary"``, ``"softmax"``, ``"regression"`` or ``None`` (inferred).
-      standardize: shift and scale each feature to mean 0, standard deviation 1.
-        Default False.
-
-    Returns:
-      A :class:`Task` named after the file's stem, with float32 features.
-
-    Raises:
-      ValueError: missing file or unsupported suffix, unknown column (closest names
-        listed), non-numeric feature column, missing values, fewer than 2 rows, a
-        label column that does not fit ``kind``.
-      TypeError: arguments of the wrong type.
-
-    Examples:
-      >>> import os, tempfile, jaxact as ja
-      >>> path = os.path.join(tempfile.mkdtemp(), "flowers.csv")
-      >>> with open(path, "w") as f:
-      ...     _ = f.write("x1,x2,x3,label\\n5,1,2,yes\\n3,9,8,no\\n1,2,3,yes\\n9,9,9,no\\n")
-      >>> t = ja.load_task_file(path, label="label")
-      >>> t.kind, t.y, t.class_names
-      ('binary', array([1, 0, 1, 0], dtype=int32), ('no', 'yes'))
-    """
+def _check_file_args(
+    path: Any, label: Any, features: Any, loss: Any, kind: Any
+) -> tuple[Path, str | None, str]:
+    """Check ``load_task_file``'s arguments: the path, the loss name and its keyword."""
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"`path`: expected a file path, got {type(path).__name__}")
     p = Path(path)
@@ -939,9 +916,23 @@ def load_task_file(
             raise TypeError("`features`: expected a list of column names (str)")
         if not features:
             raise ValueError("`features`: expected at least one column, got an empty list")
+    arg = "loss"
     if kind is not None:
-        _validate.choice("kind", kind, _validate.TASK_KINDS)
-    standardize = _bool("standardize", standardize)
+        if loss is not None:
+            raise TypeError("`kind`: got both `loss` and its old name `kind`; pass `loss`")
+        warnings.warn(
+            "load_task_file(kind=...) is deprecated; pass loss=... (the same values)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        loss, arg = kind, "kind"
+    if loss is not None:
+        _validate.choice(arg, loss, _validate.LOSS_NAMES)
+    return p, loss, arg
+
+
+def _check_file(p: Path) -> str:
+    """The suffix of a readable ``.csv`` or ``.npz`` file; a ValueError otherwise."""
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise ValueError(f"`path`: expected a .csv or .npz file, got {str(p)!r}")
@@ -951,65 +942,138 @@ def load_task_file(
         raise ValueError(f"`path`: no such file {str(p)!r}")
     if not os.access(p, os.R_OK):
         raise ValueError(f"`path`: cannot read {str(p)!r} (permission denied)")
+    return suffix
 
-    if suffix == ".csv":
-        cols = _read_csv(p)
-        feats = _select_columns(p, list(cols), label, features, "column")
-        n = len(cols[label])
-        _check_rows(p, n)
-        x = np.stack([_csv_numeric(p, c, cols[c]) for c in feats], axis=1)
-        raw = np.array(cols[label])
-        numeric = True
-        try:
-            lab = raw.astype(np.float64)
-        except ValueError:
-            numeric, lab = False, raw
-        if not numeric and any(v == "" for v in raw):
-            raise ValueError(f"`label`: column {label!r} of {p.name} has empty values")
-        feature_names = tuple(feats)
-    else:
-        arrays = _read_npz(p)
-        feats = _select_columns(p, list(arrays), label, features, "array")
-        lab = arrays[label]
-        if lab.ndim == 2 and lab.shape[1] == 1:
-            lab = lab[:, 0]
-        if lab.ndim != 1:
+
+def _csv_table(
+    p: Path, label: str, features: Sequence[str] | None
+) -> tuple[np.ndarray, np.ndarray, bool, tuple[str, ...]]:
+    """``(x, labels, numeric, feature_names)`` from a CSV file."""
+    cols = _read_csv(p)
+    feats = _select_columns(p, list(cols), label, features, "column")
+    n = len(cols[label])
+    _check_rows(p, n)
+    x = np.stack([_csv_numeric(p, c, cols[c]) for c in feats], axis=1)
+    raw = np.array(cols[label])
+    numeric = True
+    try:
+        lab = raw.astype(np.float64)
+    except ValueError:
+        numeric, lab = False, raw
+    if not numeric and any(v == "" for v in raw):
+        raise ValueError(f"`label`: column {label!r} of {p.name} has empty values")
+    return x, lab, numeric, tuple(feats)
+
+
+def _npz_features(
+    p: Path, arrays: dict[str, np.ndarray], feats: Sequence[str], n: int, label: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The feature matrix (float64) and its column names from an NPZ file's arrays."""
+    blocks, names = [], []
+    for c in feats:
+        a = arrays[c]
+        if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_) or np.issubdtype(
+            a.dtype, np.complexfloating
+        ):
             raise ValueError(
-                f"`label`: array {label!r} must have shape (n,) or (n, 1), got {lab.shape}"
+                f"`features`: array {c!r} of {p.name} is not numeric (dtype {a.dtype}); "
+                f"pick numeric arrays with `features`"
             )
-        n = lab.shape[0]
-        _check_rows(p, n)
-        blocks, feature_names_l = [], []
-        for c in feats:
-            a = arrays[c]
-            if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_) or np.issubdtype(
-                a.dtype, np.complexfloating
-            ):
-                raise ValueError(
-                    f"`features`: array {c!r} of {p.name} is not numeric (dtype {a.dtype}); "
-                    f"pick numeric arrays with `features`"
-                )
-            if a.ndim == 1:
-                a = a[:, None]
-                feature_names_l.append(c)
-            elif a.ndim == 2:
-                feature_names_l.extend(f"{c}[{j}]" for j in range(a.shape[1]))
-            else:
-                raise ValueError(f"`features`: array {c!r} must be 1-D or 2-D, got shape {a.shape}")
-            if a.shape[0] != n:
-                raise ValueError(
-                    f"`features`: array {c!r} has {a.shape[0]} rows, label {label!r} has {n}"
-                )
-            blocks.append(a.astype(np.float64))
-        x = np.concatenate(blocks, axis=1)
-        numeric = bool(np.issubdtype(lab.dtype, np.number) or lab.dtype == np.bool_)
-        if not numeric and lab.dtype.kind not in "US":
-            raise ValueError(f"`label`: array {label!r} has unsupported dtype {lab.dtype}")
-        if np.issubdtype(lab.dtype, np.complexfloating):
-            raise ValueError(f"`label`: array {label!r} holds complex numbers")
-        lab = lab.astype(np.float64) if numeric else lab.astype(str)
-        feature_names = tuple(feature_names_l)
+        if a.ndim == 1:
+            a = a[:, None]
+            names.append(c)
+        elif a.ndim == 2:
+            names.extend(f"{c}[{j}]" for j in range(a.shape[1]))
+        else:
+            raise ValueError(f"`features`: array {c!r} must be 1-D or 2-D, got shape {a.shape}")
+        if a.shape[0] != n:
+            raise ValueError(
+                f"`features`: array {c!r} has {a.shape[0]} rows, label {label!r} has {n}"
+            )
+        blocks.append(a.astype(np.float64))
+    return np.concatenate(blocks, axis=1), tuple(names)
 
+
+def _npz_table(
+    p: Path, label: str, features: Sequence[str] | None
+) -> tuple[np.ndarray, np.ndarray, bool, tuple[str, ...]]:
+    """``(x, labels, numeric, feature_names)`` from an NPZ file."""
+    arrays = _read_npz(p)
+    feats = _select_columns(p, list(arrays), label, features, "array")
+    lab = arrays[label]
+    if lab.ndim == 2 and lab.shape[1] == 1:
+        lab = lab[:, 0]
+    if lab.ndim != 1:
+        raise ValueError(
+            f"`label`: array {label!r} must have shape (n,) or (n, 1), got {lab.shape}"
+        )
+    n = lab.shape[0]
+    _check_rows(p, n)
+    x, feature_names = _npz_features(p, arrays, feats, n, label)
+    numeric = bool(np.issubdtype(lab.dtype, np.number) or lab.dtype == np.bool_)
+    if not numeric and lab.dtype.kind not in "US":
+        raise ValueError(f"`label`: array {label!r} has unsupported dtype {lab.dtype}")
+    if np.issubdtype(lab.dtype, np.complexfloating):
+        raise ValueError(f"`label`: array {label!r} holds complex numbers")
+    lab = lab.astype(np.float64) if numeric else lab.astype(str)
+    return x, lab, numeric, feature_names
+
+
+def load_task_file(
+    path: str | os.PathLike,
+    *,
+    label: str,
+    features: Sequence[str] | None = None,
+    loss: LossName | None = None,
+    standardize: bool = False,
+    kind: LossName | None = None,
+) -> Task:
+    """Load a user's data set from a CSV or NPZ file.
+
+    * **CSV**: a header row of column names, then one example per row. Feature columns
+      must be numeric; the label column may hold numbers or text.
+    * **NPZ** (``numpy.savez``): one array per name. The label array has shape ``(n,)``
+      or ``(n, 1)``; each feature array has shape ``(n,)`` (one column) or ``(n, k)``
+      (k columns, named ``name[0]`` ... ``name[k-1]``).
+
+    Labels: text labels, and integer-valued numeric labels with at most 20 distinct
+    values (and fewer distinct values than rows), are classes, numbered in sorted order
+    (``class_names`` keeps the originals); 2 classes make a ``"binary"`` task, more a
+    ``"softmax"`` task. Other numeric labels make a ``"regression"`` task. Pass ``loss``
+    to decide explicitly.
+
+    Args:
+      path: a ``.csv`` or ``.npz`` file.
+      label: the name of the label column (CSV) or array (NPZ).
+      features: the feature columns / arrays, in order. Default: every other one.
+      loss: ``"binary"``, ``"softmax"``, ``"regression"`` or ``None`` (inferred).
+      standardize: shift and scale each feature to mean 0, standard deviation 1.
+        Default False.
+      kind: the old name of ``loss`` (deprecated).
+
+    Returns:
+      A :class:`Task` named after the file's stem, with float32 features.
+
+    Raises:
+      ValueError: missing file or unsupported suffix, unknown column (closest names
+        listed), non-numeric feature column, missing values, fewer than 2 rows, a
+        label column that does not fit ``loss``.
+      TypeError: arguments of the wrong type.
+
+    Examples:
+      >>> import os, tempfile, jaxact as ja
+      >>> path = os.path.join(tempfile.mkdtemp(), "flowers.csv")
+      >>> with open(path, "w") as f:
+      ...     _ = f.write("x1,x2,x3,label\\n5,1,2,yes\\n3,9,8,no\\n1,2,3,yes\\n9,9,9,no\\n")
+      >>> t = ja.load_task_file(path, label="label")
+      >>> t.loss, t.y, t.class_names
+      ('binary', array([1, 0, 1, 0], dtype=int32), ('no', 'yes'))
+    """
+    p, loss, arg = _check_file_args(path, label, features, loss, kind)
+    standardize = _bool("standardize", standardize)
+    table = _csv_table if _check_file(p) == ".csv" else _npz_table
+    x, lab, numeric, feature_names = table(p, label, features)
+    n = x.shape[0]
     bad = ~np.isfinite(x)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -1017,11 +1081,11 @@ def load_task_file(
             f"`features`: {p.name} has {int(bad.sum())} missing, NaN or infinite feature "
             f"values (first: row {r + 1}, column {feature_names[c]!r})"
         )
-    y, kind, n_classes, class_names = _labels(lab, numeric=numeric, kind=kind, label=label)
+    y, loss, n_classes, class_names = _labels(lab, numeric=numeric, kind=loss, label=label, arg=arg)
     x32 = _standardized(x) if standardize else x.astype(np.float32)
     desc = (
         f"{p.name}: {n} rows, {len(feature_names)} features, label {label!r} "
-        f"({kind}{f', {n_classes} classes' if n_classes else ''})"
+        f"({loss}{f', {n_classes} classes' if n_classes else ''})"
     )
     if standardize:
         desc += "; standardized"
@@ -1029,7 +1093,7 @@ def load_task_file(
         p.stem,
         x32,
         y,
-        kind,
+        loss,
         n_classes,
         desc,
         feature_names=feature_names,

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxact.catalog import activations as _acts, rational as _rational
-from jaxact.nn import mlp as _mlp
+from jaxact.nn import losses as _losses, mlp as _mlp
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
@@ -51,7 +51,13 @@ def _stack(values: list[Array], dtype: Any) -> Array:
 
 
 def grad_norms(
-    params: Any, x: ArrayLike, y: ArrayLike, *, activation: ActivationLike, kind: str
+    params: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    activation: ActivationLike,
+    loss: str | _losses.Loss | None = None,
+    kind: str | None = None,
 ) -> Array:
     r"""Per-layer norms of the weight gradient of the mean training loss.
 
@@ -60,9 +66,10 @@ def grad_norms(
     Args:
       params: parameters from :func:`~jaxact.init_mlp` (L layers).
       x: features ``(n, d)``.
-      y: targets, as for the loss of ``kind``.
+      y: targets, as for ``loss``.
       activation: the hidden activation.
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      loss: ``"softmax"``, ``"binary"``, ``"regression"`` or a :class:`~jaxact.Loss`.
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       ``(L,)`` in the parameters' dtype, first layer first.
@@ -72,11 +79,11 @@ def grad_norms(
       >>> params = ja.init_mlp(jax.random.key(0), (2, 4, 4, 1), activation="tanh")
       >>> x = jnp.array([[1.0, -1.0], [0.5, 2.0]], dtype=jnp.float32)
       >>> y = jnp.array([[1.0], [0.0]], dtype=jnp.float32)
-      >>> ja.grad_norms(params, x, y, activation="tanh", kind="regression").shape
+      >>> ja.grad_norms(params, x, y, activation="tanh", loss="regression").shape
       (3,)
     """
     _mlp.mlp_forward(params, x, activation=activation)  # checks params, x and activation
-    loss_fn = _mlp.make_loss(kind, activation)
+    loss_fn = _mlp.make_loss(_losses.renamed_loss(loss, kind, "grad_norms"), activation)
     g = jax.grad(loss_fn)(params, (x, y))
     return jnp.stack([jnp.sqrt(jnp.sum(jnp.square(layer["w"]))) for layer in g])
 

@@ -268,46 +268,22 @@ def initializer(name: str | Initializer) -> Initializer:
     return _INITS[_INIT_ALIASES.get(key, key)]
 
 
-# Activations whose default initializer is He: rectifiers and their smooth variants,
-# which pass about half the variance of a symmetric input (Var f(z) ≈ Var(z) / 2).
-_HE_FAMILY = frozenset(
-    {
-        "relu",
-        "relu6",
-        "leaky_relu",
-        "prelu",
-        "rrelu",
-        "threshold",
-        "elu",
-        "celu",
-        "gelu",
-        "gelu_tanh",
-        "silu",
-        "swish_beta",
-        "mish",
-        "hard_silu",
-        "softplus",
-        "squareplus",
-        "sparse_plus",
-    }
-)
-_LECUN_FAMILY = frozenset({"selu"})
-# Bounded below and unbounded above, but not rectifier-like.
-_GLOROT_FAMILY = frozenset({"exponential"})
-
-
 def default_init(activation: Any) -> str:
-    """The initializer that suits an activation.
+    """The initializer that suits an activation: the family its record names (``init``).
+
+    The catalog's blocks name these families:
 
     * **He** (``"he_normal"``, Var w = 2/n_in) for the ReLU family: relu, relu6,
       leaky_relu, prelu, rrelu, threshold, elu, celu, gelu, silu/swish, mish,
-      hard_silu, softplus, squareplus, sparse_plus, and any other elementwise catalog
-      entry bounded below and unbounded above (except the exponential).
+      hard_silu, softplus, squareplus, sparse_plus.
     * **LeCun** (``"lecun_normal"``, Var w = 1/n_in) for SELU, whose self-normalizing
       fixed point assumes it.
-    * **Glorot** (``"glorot_normal"``, Var w = 2/(n_in + n_out)) for everything else:
-      sigmoid, tanh, the identity and other saturating or odd activations, a callable,
-      and ``None``.
+    * **Glorot** (``"glorot_normal"``, Var w = 2/(n_in + n_out)) for the others:
+      sigmoid, tanh, the identity and other saturating or odd activations, and the
+      exponential.
+
+    A record that names no family gets He if it is elementwise, bounded below and
+    unbounded above, else Glorot; a callable and ``None`` get Glorot.
 
     Args:
       activation: a catalog name or alias, an :class:`~jaxact.Activation`, a callable,
@@ -331,12 +307,10 @@ def default_init(activation: Any) -> str:
     rec = _acts.get(activation)
     if _rational.start_of(rec) is not None:  # a rational activation: as the one it starts from
         return default_init(_rational.start_of(rec))
-    if rec.name in _LECUN_FAMILY:
-        return "lecun_normal"
-    if rec.name in _HE_FAMILY:
-        return "he_normal"
-    if rec.name in _GLOROT_FAMILY:
-        return "glorot_normal"
+    if rec.init is not None:  # the family the activation's block names
+        return initializer(rec.init).__name__
+    # A record that names none: He for what is bounded below and unbounded above (the
+    # rectifiers pass about half the variance of a symmetric input), else Glorot.
     lo, hi = rec.card.range
     if rec.kind == "elementwise" and lo > -float("inf") and hi == float("inf"):
         return "he_normal"

@@ -1,24 +1,32 @@
-r"""Losses on the logits, each a scalar mean over examples, and accuracy.
+r"""Losses on the logits, each a scalar mean over examples, accuracy, and the loss records.
 
-Each task kind pairs an output function with a loss computed stably from the logits
+Each loss pairs an output function with a loss computed stably from the logits
 z (the last layer's pre-activation), never from the probabilities:
 
-=============  ==============  ===========================================================
-kind           output          loss (mean over the n examples)
-=============  ==============  ===========================================================
-``softmax``    softmax         :math:`-\log \operatorname{softmax}(z)_{y}`
-``binary``     sigmoid         :math:`-y \log \sigma(z) - (1 - y) \log \sigma(-z)`
-``regression`` identity        :math:`\frac{1}{k} \lVert z - y \rVert^2`
-=============  ==============  ===========================================================
+==============  ==============  ===========================================================
+loss            output          loss (mean over the n examples)
+==============  ==============  ===========================================================
+``softmax``     softmax         :math:`-\log \operatorname{softmax}(z)_{y}`
+``binary``      sigmoid         :math:`-y \log \sigma(z) - (1 - y) \log \sigma(-z)`
+``regression``  identity        :math:`\frac{1}{k} \lVert z - y \rVert^2`
+==============  ==============  ===========================================================
 
 :func:`~jaxact.make_loss` composes these with the network's forward pass. The
 cross-entropies are thin wrappers over :mod:`optax`
 (``softmax_cross_entropy_with_integer_labels``, ``softmax_cross_entropy``,
 ``sigmoid_binary_cross_entropy``) that add shape checks and the mean.
+
+This module owns the concept: one frozen :class:`Loss` record per loss, looked up by
+name with :func:`get_loss`, answers everything that depends on it (the output function,
+the loss on the logits, the hand-written output delta of manual backpropagation, the
+accuracy, the label checks, the output width). Callers ask the record; nothing else
+compares the name. It imports the catalog (for the softmax and sigmoid) and optax.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -28,20 +36,21 @@ import numpy as np
 import optax
 
 from jaxact import _validate
+from jaxact.catalog import activations as _acts
 
 Array = jax.Array
 ArrayLike = jax.typing.ArrayLike
 
 __all__ = [
+    "Loss",
     "accuracy",
+    "get_loss",
     "loss_for",
+    "loss_names",
     "mse",
     "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
 ]
-
-KINDS = _validate.TASK_KINDS
-OUTPUT_OF_KIND = {"softmax": "softmax", "binary": "sigmoid", "regression": "identity"}
 
 
 def _arr(a: Any, arg: str) -> Array:
@@ -192,7 +201,268 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     )
 
 
-def accuracy(logits: ArrayLike, labels: ArrayLike, kind: str) -> Array:
+# --------------------------------------------------------------------------------------
+# Per-loss answers: the hand-written output delta, the accuracy, the target checks
+# --------------------------------------------------------------------------------------
+
+
+def _softmax_delta(z: Array, y: Array) -> Array:
+    n = z.shape[0]
+    s = _acts.get("softmax").fn(z, axis=-1)
+    if y.ndim == 1:
+        t = jax.nn.one_hot(y, z.shape[-1], dtype=z.dtype)
+        return (s - t) / n
+    t = y.astype(z.dtype)
+    # ℓ = −Σ_j t_j log s_j  ⇒  ∂ℓ/∂z = s Σ_j t_j − t.
+    return (s * jnp.sum(t, axis=-1, keepdims=True) - t) / n
+
+
+def _binary_delta(z: Array, y: Array) -> Array:
+    t = y.astype(z.dtype).reshape(z.shape)
+    return (_acts.get("sigmoid").fn(z) - t) / z.shape[0]
+
+
+def _mse_delta(z: Array, y: Array) -> Array:
+    t = y.astype(z.dtype).reshape(z.shape)
+    return 2.0 * (z - t) / z.size
+
+
+def _softmax_hits(z: Array, t: Array) -> Array:
+    if z.ndim != 2:
+        raise ValueError(f"`logits`: expected shape (n, k), got {z.shape}")
+    if t.shape == z.shape:
+        t = jnp.argmax(t, axis=-1)
+    if t.shape != z.shape[:1]:
+        raise ValueError(
+            f"`labels`: expected shape {z.shape[:1]} or {z.shape}, got {tuple(t.shape)}"
+        )
+    return jnp.argmax(z, axis=-1).astype(t.dtype) == t
+
+
+def _binary_hits(z: Array, t: Array) -> Array:
+    if not (z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1)):
+        raise ValueError(f"`logits`: expected shape (n, 1) or (n,), got {z.shape}")
+    t = _column(t, z.shape, "labels", "0/1 labels")
+    return (z > 0) == (t.astype(z.dtype) > 0.5)
+
+
+def _softmax_targets(ya: Array, n: int, k: int, dtype: Any) -> Array:
+    c = _concrete(ya)
+    if ya.ndim == 1:
+        if not jnp.issubdtype(ya.dtype, jnp.integer):
+            raise TypeError(
+                f"`y`: expected integer class labels of shape ({n},) or one-hot targets of "
+                f"shape ({n}, {k}), got dtype {ya.dtype} and shape {tuple(ya.shape)}"
+            )
+        if c is not None and (np.min(c) < 0 or np.max(c) >= k):
+            raise ValueError(
+                f"`y`: expected class labels in [0, {k}) for a network with {k} outputs, "
+                f"got min {np.min(c)} and max {np.max(c)}"
+            )
+        return ya
+    if ya.shape != (n, k):
+        raise ValueError(
+            f"`y`: expected integer labels ({n},) or one-hot targets ({n}, {k}), got shape "
+            f"{tuple(ya.shape)}"
+        )
+    return ya.astype(dtype)
+
+
+def _real_targets(name: str, ya: Array, n: int, k: int, dtype: Any) -> Array:
+    if ya.shape not in ((n,), (n, k)) or (name == "binary" and k != 1):
+        want = f"({n},) or ({n}, 1)" if name == "binary" else f"({n}, {k})"
+        raise ValueError(
+            f"`y`: expected targets of shape {want} for a network with {k} outputs and loss "
+            f"{name!r}, got shape {tuple(ya.shape)}"
+        )
+    return ya.astype(dtype)
+
+
+def _binary_targets(ya: Array, n: int, k: int, dtype: Any) -> Array:
+    out = _real_targets("binary", ya, n, k, dtype)
+    c = _concrete(ya)
+    if c is not None and (np.min(c) < 0 or np.max(c) > 1):
+        raise ValueError(
+            f"`y`: expected 0/1 labels (values in [0, 1]) for loss 'binary', got min "
+            f"{np.min(c)} and max {np.max(c)}"
+        )
+    return out
+
+
+def _mse_targets(ya: Array, n: int, k: int, dtype: Any) -> Array:
+    return _real_targets("regression", ya, n, k, dtype)
+
+
+def _class_labels(key: Array, n: int, k: int) -> Array:
+    return jax.random.randint(key, (n,), 0, k, dtype=jnp.int32)
+
+
+def _binary_labels(key: Array, n: int, k: int) -> Array:
+    return jax.random.bernoulli(key, 0.5, (n,)).astype(jnp.int32)
+
+
+def _real_samples(key: Array, n: int, k: int) -> Array:
+    return jax.random.normal(key, (n, k), jnp.float64)
+
+
+# --------------------------------------------------------------------------------------
+# The record and the registry
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Loss:
+    """A loss: its output function, its loss on the logits and what depends on it.
+
+    One record per loss, in the registry of :func:`get_loss`; every function that
+    depends on the loss (:func:`~jaxact.make_loss`, :func:`~jaxact.manual_grad`,
+    :func:`accuracy`, the training core) asks the record.
+
+    Attributes:
+      name: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      output: the catalog name of the output function g applied to the logits for
+        predictions (``"softmax"``, ``"sigmoid"``, ``"identity"``).
+      fn: the loss on the logits, ``fn(logits, y) -> scalar`` (a mean over examples).
+      delta: the hand-written output delta ∂ℓ/∂z of the mean loss,
+        ``delta(z (n, k), y) -> (n, k)``, used by manual backpropagation.
+      hits: ``hits(z, labels) -> (n,)`` booleans, example classified correctly
+        (``None``: no accuracy, as for regression).
+      targets: ``targets(y, n, k, dtype) -> y`` checks targets for a network with k
+        outputs (messages name ``y``) and casts real-valued ones to ``dtype``.
+      sample: ``sample(key, n, k) -> y``: random targets of the right form (for
+        checks).
+      classes: whether the targets are class labels (integers) rather than reals.
+      n_classes: the fixed number of classes (2 for binary), or ``None``.
+      min_outputs: the fewest network outputs the loss accepts.
+      check_outputs: the output width of :func:`~jaxact.check_manual_grad`'s network.
+    """
+
+    name: str
+    output: str
+    fn: Callable[[ArrayLike, ArrayLike], Array]
+    delta: Callable[[Array, Array], Array]
+    hits: Callable[[Array, Array], Array] | None
+    targets: Callable[[Array, int, int, Any], Array]
+    sample: Callable[[Array, int, int], Array]
+    classes: bool
+    n_classes: int | None
+    min_outputs: int
+    check_outputs: int
+
+    def width(self, n_classes: int | None) -> int:
+        """The network's output width for ``n_classes`` classes (targets for regression).
+
+        Args:
+          n_classes: the number of classes (``None``: one real target).
+
+        Returns:
+          An int: ``n_classes`` for softmax, 1 for binary, 1 or ``n_classes`` for
+          regression.
+
+        Examples:
+          >>> import jaxact as ja
+          >>> ja.get_loss("softmax").width(3), ja.get_loss("binary").width(2)
+          (3, 1)
+        """
+        if self.n_classes is not None:
+            return 1
+        return 1 if n_classes is None else int(n_classes)
+
+
+_LOSSES: dict[str, Loss] = {
+    rec.name: rec
+    for rec in (
+        Loss(
+            "softmax", "softmax", softmax_cross_entropy, _softmax_delta, _softmax_hits,
+            _softmax_targets, _class_labels, classes=True, n_classes=None, min_outputs=2,
+            check_outputs=3,
+        ),
+        Loss(
+            "binary", "sigmoid", sigmoid_binary_cross_entropy, _binary_delta, _binary_hits,
+            _binary_targets, _binary_labels, classes=True, n_classes=2, min_outputs=1,
+            check_outputs=1,
+        ),
+        Loss(
+            "regression", "identity", mse, _mse_delta, None, _mse_targets, _real_samples,
+            classes=False, n_classes=None, min_outputs=1, check_outputs=2,
+        ),
+    )
+}  # fmt: skip
+if tuple(_LOSSES) != _validate.LOSS_NAMES:
+    raise ImportError(f"the loss registry {tuple(_LOSSES)} and _validate.LOSS_NAMES differ")
+
+KINDS = _validate.LOSS_NAMES  # the names, for callers not yet asking the records
+
+
+def loss_names() -> list[str]:
+    """The names of the losses, in the registry's order.
+
+    Returns:
+      A list of str.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> ja.loss_names()
+      ['softmax', 'binary', 'regression']
+    """
+    return list(_LOSSES)
+
+
+def get_loss(loss: str | Loss, arg: str = "loss") -> Loss:
+    """The :class:`Loss` record of a name (a record is returned as it is).
+
+    Args:
+      loss: ``"softmax"``, ``"binary"``, ``"regression"`` or a :class:`Loss`.
+      arg: the argument's name in error messages. Default ``"loss"``.
+
+    Returns:
+      The :class:`Loss` record.
+
+    Raises:
+      ValueError: an unknown name (the closest ones are suggested).
+      TypeError: neither a str nor a :class:`Loss`.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> ja.get_loss("binary").output
+      'sigmoid'
+    """
+    if isinstance(loss, Loss):
+        return loss
+    return _LOSSES[_validate.choice(arg, loss, _LOSSES)]
+
+
+def renamed_loss(loss: Any, kind: Any, where: str) -> Loss:
+    """The record of ``loss``, or of the deprecated keyword ``kind`` with a warning.
+
+    Args:
+      loss: the value of ``loss`` (``None`` when not given).
+      kind: the value of the deprecated ``kind`` (``None`` when not given).
+      where: the function's name, for messages.
+
+    Returns:
+      The :class:`Loss` record.
+
+    Raises:
+      TypeError: both or neither given.
+    """
+    if kind is None:
+        if loss is None:
+            raise TypeError(f"`loss`: {where}() needs a loss ('softmax', 'binary', 'regression')")
+        return get_loss(loss)
+    if loss is not None:
+        raise TypeError(f"`kind`: {where}() got both `loss` and its old name `kind`; pass `loss`")
+    warnings.warn(
+        f"{where}(kind=...) is deprecated; pass loss=... (the same values)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return get_loss(kind, "kind")
+
+
+def accuracy(
+    logits: ArrayLike, labels: ArrayLike, loss: str | Loss | None = None, *, kind: str | None = None
+) -> Array:
     r"""Fraction of examples classified correctly.
 
     ``"softmax"``: :math:`\arg\max_j z_{ij} = y_i` (labels ``(n,)``, or the argmax of
@@ -202,7 +472,8 @@ def accuracy(logits: ArrayLike, labels: ArrayLike, kind: str) -> Array:
     Args:
       logits: ``(n, k)`` for softmax; ``(n, 1)`` or ``(n,)`` for binary.
       labels: as for the matching loss.
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      loss: ``"softmax"``, ``"binary"``, ``"regression"`` or a :class:`Loss`.
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       A scalar in [0, 1] (NaN for regression) in ``logits``' dtype.
@@ -213,35 +484,24 @@ def accuracy(logits: ArrayLike, labels: ArrayLike, kind: str) -> Array:
       >>> ja.accuracy(z, jnp.array([0, 1, 1], dtype=jnp.int32), "softmax")
       Array(0.6666667, dtype=float32)
     """
-    kind = _validate.choice("kind", kind, KINDS)
+    rec = renamed_loss(loss, kind, "accuracy")
     z = _float(_arr(logits, "logits"), "logits")
-    if kind == "regression":
+    if rec.hits is None:
         return jnp.full((), jnp.nan, z.dtype)
-    t = _arr(labels, "labels")
-    if kind == "softmax":
-        if z.ndim != 2:
-            raise ValueError(f"`logits`: expected shape (n, k), got {z.shape}")
-        if t.shape == z.shape:
-            t = jnp.argmax(t, axis=-1)
-        if t.shape != z.shape[:1]:
-            raise ValueError(
-                f"`labels`: expected shape {z.shape[:1]} or {z.shape}, got {tuple(t.shape)}"
-            )
-        hit = jnp.argmax(z, axis=-1).astype(t.dtype) == t
-    else:
-        if not (z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1)):
-            raise ValueError(f"`logits`: expected shape (n, 1) or (n,), got {z.shape}")
-        t = _column(t, z.shape, "labels", "0/1 labels")
-        hit = (z > 0) == (t.astype(z.dtype) > 0.5)
+    hit = rec.hits(z, _arr(labels, "labels"))
     return jnp.mean(hit.astype(z.dtype))
 
 
-def loss_for(kind: str) -> Callable[[Array, Array], Array]:
-    """The loss on logits for a task kind.
+def loss_for(
+    loss: str | Loss | None = None, *, kind: str | None = None
+) -> Callable[[Array, Array], Array]:
+    """The loss on logits of a loss name.
 
     Args:
-      kind: ``"softmax"`` (:func:`softmax_cross_entropy`), ``"binary"``
-        (:func:`sigmoid_binary_cross_entropy`) or ``"regression"`` (:func:`mse`).
+      loss: ``"softmax"`` (:func:`softmax_cross_entropy`), ``"binary"``
+        (:func:`sigmoid_binary_cross_entropy`), ``"regression"`` (:func:`mse`) or a
+        :class:`Loss`.
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       ``fn(logits, y) -> scalar``.
@@ -251,9 +511,40 @@ def loss_for(kind: str) -> Callable[[Array, Array], Array]:
       >>> ja.loss_for("binary").__name__
       'sigmoid_binary_cross_entropy'
     """
-    kind = _validate.choice("kind", kind, KINDS)
-    return {
-        "softmax": softmax_cross_entropy,
-        "binary": sigmoid_binary_cross_entropy,
-        "regression": mse,
-    }[kind]
+    return renamed_loss(loss, kind, "loss_for").fn
+
+
+def prepare_targets(loss: Loss, y: Any, n: int, k: int, dtype: Any) -> Array:
+    """Check targets ``y`` for ``n`` examples and a network with ``k`` outputs.
+
+    Common checks (real numbers, one target per example, finite) and then the loss's
+    own (:attr:`Loss.targets`); messages name ``y``.
+
+    Args:
+      loss: the :class:`Loss` record.
+      y: the targets, array-like.
+      n: the number of examples.
+      k: the network's output width.
+      dtype: the floating dtype real-valued targets are cast to.
+
+    Returns:
+      ``y`` as a JAX array (class labels kept as integers).
+    """
+    ya = y if isinstance(y, jax.Array) else jnp.asarray(_validate.numeric_array("y", y))
+    if not (
+        jnp.issubdtype(ya.dtype, jnp.floating)
+        or jnp.issubdtype(ya.dtype, jnp.integer)
+        or ya.dtype == jnp.bool_
+    ):
+        raise TypeError(
+            f"`y`: expected real numbers (float, int or bool), got {_validate.dtype_text(ya.dtype)}"
+        )
+    if ya.shape[:1] != (n,):
+        raise ValueError(
+            f"`y`: expected {n} targets (one per row of `x`), got shape {tuple(ya.shape)}"
+        )
+    c = _concrete(ya)
+    if c is not None and jnp.issubdtype(c.dtype, jnp.floating) and not np.all(np.isfinite(c)):
+        bad = int(np.sum(~np.isfinite(c)))
+        raise ValueError(f"`y`: expected finite values, got {bad} NaN or infinite entries")
+    return loss.targets(ya, n, k, dtype)

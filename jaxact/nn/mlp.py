@@ -509,25 +509,30 @@ def mlp_apply(
     out = "identity" if output is None else _validate.choice("output", output, _OUTPUTS)
     z = mlp_forward(params, x, activation=activation).pre[-1]
     single = np.ndim(x) == 1  # x is checked by mlp_forward
-    if out == "sigmoid":
-        z = _acts.get("sigmoid").fn(z)
-    elif out == "softmax":
-        z = _acts.get("softmax").fn(z, axis=-1)
+    g = _acts.get(out)
+    if g.kind == "vector":
+        z = g.fn(z, axis=-1)
+    elif g.name != "identity":
+        z = g.fn(z)
     return z[0] if single else z
 
 
 def make_loss(
-    kind: str, activation: str | _acts.Activation | Callable[..., Array]
+    loss: str | _losses.Loss | None = None,
+    activation: str | _acts.Activation | Callable[..., Array] | None = None,
+    *,
+    kind: str | None = None,
 ) -> Callable[[Any, tuple[ArrayLike, ArrayLike]], Array]:
     """The training loss of an MLP: ``loss_fn(params, (x, y)) -> scalar``.
 
-    ``loss_for(kind)(mlp_apply(params, x, activation=activation), y)`` with
-    :func:`~jaxact.loss_for`: the loss is taken
-    on the logits (the output function of ``kind`` is folded into the loss).
+    ``get_loss(loss).fn(mlp_apply(params, x, activation=activation), y)`` with
+    :func:`~jaxact.get_loss`: the loss is taken on the logits (the output function of
+    ``loss`` is folded into the loss).
 
     Args:
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"``.
+      loss: ``"softmax"``, ``"binary"``, ``"regression"`` or a :class:`~jaxact.Loss`.
       activation: the hidden activation (name, record or callable).
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       A pure function ``loss_fn(params, batch)`` with ``batch = (x, y)``, ready for
@@ -541,7 +546,9 @@ def make_loss(
       >>> ja.make_loss("binary", "relu")(params, (x, y))  # zero input: logits 0, loss log 2
       Array(0.6931472, dtype=float32)
     """
-    fn = _losses.loss_for(kind)
+    fn = _losses.renamed_loss(loss, kind, "make_loss").fn
+    if activation is None:
+        raise TypeError("`activation`: make_loss() needs the hidden activation (name or record)")
     resolve_activation(activation)
 
     def loss_fn(params: Any, batch: tuple[ArrayLike, ArrayLike]) -> Array:
@@ -554,24 +561,6 @@ def make_loss(
 # --------------------------------------------------------------------------------------
 # Hand-written backward pass
 # --------------------------------------------------------------------------------------
-
-
-def _output_delta(z: Array, y: Array, kind: str) -> Array:
-    """∂ℓ/∂z_L for the mean loss of ``kind`` over the n examples; shape of ``z``."""
-    n = z.shape[0]
-    if kind == "softmax":
-        s = _acts.get("softmax").fn(z, axis=-1)
-        if y.ndim == 1:
-            t = jax.nn.one_hot(y, z.shape[-1], dtype=z.dtype)
-            return (s - t) / n
-        t = y.astype(z.dtype)
-        # ℓ = −Σ_j t_j log s_j  ⇒  ∂ℓ/∂z = s Σ_j t_j − t.
-        return (s * jnp.sum(t, axis=-1, keepdims=True) - t) / n
-    if kind == "binary":
-        t = y.astype(z.dtype).reshape(z.shape)
-        return (_acts.get("sigmoid").fn(z) - t) / n
-    t = y.astype(z.dtype).reshape(z.shape)
-    return 2.0 * (z - t) / z.size
 
 
 def _backward(
@@ -633,62 +622,13 @@ def _check_finite(arg: str, a: Any) -> None:
         raise ValueError(f"`{arg}`: expected finite values, got {bad} NaN or infinite entries")
 
 
-def _prepare_y(y: Any, kind: str, n: int, k: int, dtype: Any) -> Array:
-    ya = y if isinstance(y, jax.Array) else jnp.asarray(_validate.numeric_array("y", y))
-    if not (
-        jnp.issubdtype(ya.dtype, jnp.floating)
-        or jnp.issubdtype(ya.dtype, jnp.integer)
-        or ya.dtype == jnp.bool_
-    ):
-        raise TypeError(
-            f"`y`: expected real numbers (float, int or bool), got {_validate.dtype_text(ya.dtype)}"
-        )
-    if ya.shape[:1] != (n,):
-        raise ValueError(
-            f"`y`: expected {n} targets (one per row of `x`), got shape {tuple(ya.shape)}"
-        )
-    _check_finite("y", ya)
-    c = _concrete(ya)
-    if kind == "softmax":
-        if ya.ndim == 1:
-            if not jnp.issubdtype(ya.dtype, jnp.integer):
-                raise TypeError(
-                    f"`y`: expected integer class labels of shape ({n},) or one-hot targets of "
-                    f"shape ({n}, {k}), got dtype {ya.dtype} and shape {tuple(ya.shape)}"
-                )
-            if c is not None and (np.min(c) < 0 or np.max(c) >= k):
-                raise ValueError(
-                    f"`y`: expected class labels in [0, {k}) for a network with {k} outputs, "
-                    f"got min {np.min(c)} and max {np.max(c)}"
-                )
-            return ya
-        if ya.shape != (n, k):
-            raise ValueError(
-                f"`y`: expected integer labels ({n},) or one-hot targets ({n}, {k}), got shape "
-                f"{tuple(ya.shape)}"
-            )
-        return ya.astype(dtype)
-    if ya.shape not in ((n,), (n, k)) or (kind == "binary" and k != 1):
-        want = f"({n},) or ({n}, 1)" if kind == "binary" else f"({n}, {k})"
-        raise ValueError(
-            f"`y`: expected targets of shape {want} for a network with {k} outputs and loss "
-            f"{kind!r}, got shape {tuple(ya.shape)}"
-        )
-    if kind == "binary" and c is not None and (np.min(c) < 0 or np.max(c) > 1):
-        raise ValueError(
-            f"`y`: expected 0/1 labels (values in [0, 1]) for loss 'binary', got min "
-            f"{np.min(c)} and max {np.max(c)}"
-        )
-    return ya.astype(dtype)
-
-
 def manual_grad(
     params: Params,
     x: ArrayLike,
     y: ArrayLike,
     *,
     activation: str | _acts.Activation,
-    loss: str,
+    loss: str | _losses.Loss,
 ) -> Params:
     r"""The gradient of the mean loss over a batch, by hand-written backpropagation.
 
@@ -738,7 +678,7 @@ def manual_grad(
       ...           for a, b in zip(jax.tree.leaves(g), jax.tree.leaves(auto))) < 1e-6)
       True
     """
-    kind = _validate.choice("loss", loss, _validate.TASK_KINDS)
+    lrec = _losses.get_loss(loss)
     rec = _check_backprop_activation(activation)
     specs = _check_params(params)
     x = x if isinstance(x, jax.Array) else _validate.numeric_array("x", x)
@@ -747,10 +687,10 @@ def manual_grad(
     if x.shape[0] == 0:
         raise ValueError(f"`x`: expected at least one example, got shape {x.shape}")
     dtype = jnp.asarray(params[0]["w"]).dtype
-    ya = _prepare_y(y, kind, x.shape[0], specs[-1][1], dtype)
+    ya = _losses.prepare_targets(lrec, y, x.shape[0], specs[-1][1], dtype)
     fw = mlp_forward(params, x, activation=rec)
     _check_finite("x", fw.inputs[0])
-    delta = _output_delta(fw.pre[-1], ya, kind)
+    delta = lrec.delta(fw.pre[-1], ya)
     return _backward(params, fw.inputs, fw.pre, delta, rec)
 
 
@@ -767,10 +707,158 @@ def _tree_dot(a: Any, b: Any) -> Array:
     return sum(jnp.vdot(u, v) for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True))
 
 
+def _perturbed_params(
+    keys: tuple[Array, Array, Array], specs: Sequence[tuple[int, int]], rec: _acts.Activation
+) -> Params:
+    """float64 parameters from ``init_mlp``, biases and activation parameters perturbed.
+
+    ``keys``: for the initializer, the biases and the activation parameters.
+    """
+    f64 = jnp.float64
+    kp, kb, ka = keys
+    params = init_mlp(kp, specs, activation=rec, dtype=f64)
+    bkeys = jax.random.split(kb, len(params))
+    akeys = jax.random.split(ka, len(params))
+    for i, layer in enumerate(params):
+        layer["b"] = 0.5 * jax.random.normal(bkeys[i], layer["b"].shape, f64)
+        for j, (pname, v) in enumerate(sorted(layer.get("act", {}).items())):
+            d = float(rec.defaults[pname])
+            noise = jax.random.uniform(jax.random.fold_in(akeys[i], j), v.shape, f64, -1, 1)
+            layer["act"][pname] = v + 0.25 * max(1.0, abs(d)) * noise
+    return params
+
+
+def _unit_direction(key: Array, params: Params) -> Any:
+    """A random unit direction in parameter space, a pytree like ``params``."""
+    leaves, treedef = jax.tree.flatten(params)
+    ukeys = jax.random.split(key, len(leaves))
+    u = [jax.random.normal(kk, a.shape, jnp.float64) for kk, a in zip(ukeys, leaves, strict=True)]
+    unorm = jnp.sqrt(sum(jnp.sum(jnp.square(a)) for a in u))
+    return jax.tree.unflatten(treedef, [a / unorm for a in u])
+
+
+def _measure_manual_grad(
+    key: Array,
+    top: float,
+    *,
+    specs: Sequence[tuple[int, int]],
+    rec: _acts.Activation,
+    lrec: _losses.Loss,
+    dt: Any,
+    n: int,
+) -> dict[str, Any]:
+    """The gradients, finite-difference losses and adjoint products of one draw."""
+    f64, h = jnp.float64, _FD_STEP
+    loss_fn = make_loss(lrec, rec)
+
+    def cast(t: Any) -> Any:
+        return jax.tree.map(lambda a: a.astype(dt), t)
+
+    kp, kb, ka, kx, ky, ku, kv = jax.random.split(key, 7)
+    params = _perturbed_params((kp, kb, ka), specs, rec)
+    # Rows on a ladder of scales, top/8 to top, so pre-activations cover the middle
+    # and the tails of the activation (relu6's cap, the saturated sigmoid).
+    ladder = jnp.linspace(top / 8, top, n, dtype=f64)[:, None]
+    x = ladder * jax.random.normal(kx, (n, specs[0][0]), f64)
+    y = lrec.sample(ky, n, specs[-1][1])
+    y_dt = y.astype(dt) if jnp.issubdtype(y.dtype, jnp.floating) else y
+
+    ref = jax.grad(loss_fn)(params, (x, y))
+    hand = manual_grad(cast(params), x.astype(dt), y_dt, activation=rec, loss=lrec)
+    if dt == jnp.dtype(f64):
+        auto, hand64 = ref, hand
+    else:
+        auto = jax.grad(loss_fn)(cast(params), (x.astype(dt), y_dt))
+        hand64 = manual_grad(params, x, y, activation=rec, loss=lrec)
+
+    u = _unit_direction(ku, params)
+    fd_losses = jnp.stack(
+        [
+            loss_fn(jax.tree.map(lambda p, d, t=t: p + t * d, params, u), (x, y))
+            for t in (-2 * h, -h, 0.0, h, 2 * h)
+        ]
+    )
+
+    # Adjoint identity on the network map θ -> logits.
+    inputs, pre, _ = mlp_forward(params, x, activation=rec)
+    v = jax.random.normal(kv, pre[-1].shape, f64)
+    _, ju = jax.jvp(lambda p: mlp_apply(p, x, activation=rec), (params,), (u,))
+    jtv = _backward(params, inputs, pre, v, rec)
+    return {
+        "ref": ref,
+        "hand": hand,
+        "auto": auto,
+        "dd": _tree_dot(hand64, u),
+        "fd_losses": fd_losses,
+        "vju": jnp.vdot(v, ju),
+        "jtvu": _tree_dot(jtv, u),
+        "scale": jnp.linalg.norm(v) * jnp.linalg.norm(ju) + jnp.sqrt(_tree_dot(jtv, jtv)),
+    }
+
+
+def _leaf_errors(ref: Any, g: Any) -> dict[str, float]:
+    """Per leaf, ``‖g − ref‖ / ‖ref‖`` (the absolute norm where ``ref`` is zero)."""
+    out = {}
+    flat_ref = jax.tree_util.tree_flatten_with_path(ref)[0]
+    for (path, r), a in zip(flat_ref, jax.tree.leaves(g), strict=True):
+        r = np.asarray(r, np.float64)
+        diff = float(np.linalg.norm((np.asarray(a, np.float64) - r).ravel()))
+        scale = float(np.linalg.norm(r.ravel()))
+        out[jax.tree_util.keystr(path)] = diff / scale if scale > 0 else diff
+    return out
+
+
+def _manual_grad_verdict(
+    m: dict[str, Any], specs: Sequence[tuple[int, int]], dt: Any, top: float
+) -> dict[str, Any]:
+    """The errors and tolerances of the three checks, from one draw's measurements."""
+    errs = _leaf_errors(m["ref"], m["hand"])
+    worst = max(errs, key=lambda k: (math.isnan(errs[k]), errs[k]))
+    fan_in = max(s[0] for s in specs)
+    leaf_tol = 1e-12 if dt == jnp.dtype(jnp.float64) else 64 * _EPS32 * math.sqrt(fan_in)
+
+    h = _FD_STEP
+    lm2, lm1, l0, lp1, lp2 = (float(v) for v in m["fd_losses"])
+    fd = (-lp2 + 8 * lp1 - 8 * lm1 + lm2) / (12 * h)
+    fd_error = abs(float(m["dd"]) - fd)
+    fd_tol = 1e-9 * abs(fd) + 64 * _EPS64 * max(1.0, abs(l0)) / h
+
+    lhs, rhs, scale = float(m["vju"]), float(m["jtvu"]), float(m["scale"])
+    adjoint_error = abs(lhs - rhs) / scale if scale > 0 else abs(lhs - rhs)
+    adjoint_tol = 1e-13
+    return {
+        "leaf_errors": errs,
+        "max_leaf_error": errs[worst],
+        "worst_leaf": worst,
+        "leaf_tol": leaf_tol,
+        "autodiff_leaf_error": float(np.max(list(_leaf_errors(m["ref"], m["auto"]).values()))),
+        "input_scale": top,
+        "fd_error": fd_error,
+        "fd_tol": fd_tol,
+        "fd_value": fd,
+        "adjoint_error": adjoint_error,
+        "adjoint_tol": adjoint_tol,
+        "ok": bool(errs[worst] <= leaf_tol and fd_error <= fd_tol and adjoint_error <= adjoint_tol),
+    }
+
+
+def _check_dtype_under_test(dtype: Any) -> Any:
+    """``dtype`` (float32 or float64) once float64 references are possible; else an error."""
+    if not jax.config.jax_enable_x64:
+        raise ValueError(
+            "`dtype`: check_manual_grad compares against float64 references; enable "
+            "jax_enable_x64 first (jax.config.update('jax_enable_x64', True))"
+        )
+    dt = jnp.dtype(dtype)
+    if dt not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
+        raise ValueError(f"`dtype`: expected float32 or float64, got {dt}")
+    return dt
+
+
 def check_manual_grad(
     activation: str | _acts.Activation,
     *,
-    loss: str,
+    loss: str | _losses.Loss,
     dtype: Any = jnp.float64,
     key: Array | None = None,
     sizes: Sequence[int] = (3, 5, 4, 0),
@@ -827,133 +915,18 @@ def check_manual_grad(
       >>> r["ok"], r["max_leaf_error"] < 1e-12, r["adjoint_error"] < 1e-13
       (True, True, True)
     """
-    kind = _validate.choice("loss", loss, _validate.TASK_KINDS)
+    lrec = _losses.get_loss(loss)
     rec = _check_backprop_activation(activation)
-    if not jax.config.jax_enable_x64:
-        raise ValueError(
-            "`dtype`: check_manual_grad compares against float64 references; enable "
-            "jax_enable_x64 first (jax.config.update('jax_enable_x64', True))"
-        )
-    dt = jnp.dtype(dtype)
-    if dt not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
-        raise ValueError(f"`dtype`: expected float32 or float64, got {dt}")
+    dt = _check_dtype_under_test(dtype)
     key = jax.random.key(0) if key is None else check_key(key)
-    k = {"softmax": 3, "binary": 1, "regression": 2}[kind]
-    widths = [*list(sizes)[:-1], k]
-    specs = layer_specs(widths)
-    f64 = jnp.float64
-    h = _FD_STEP
-
-    loss_fn = make_loss(kind, rec)
-
-    def cast(t: Any) -> Any:
-        return jax.tree.map(lambda a: a.astype(dt), t)
-
-    def measure(key: Array, top: float) -> dict[str, Any]:
-        kp, kb, ka, kx, ky, ku, kv = jax.random.split(key, 7)
-        params = init_mlp(kp, specs, activation=rec, dtype=f64)
-        bkeys = jax.random.split(kb, len(params))
-        akeys = jax.random.split(ka, len(params))
-        for i, layer in enumerate(params):
-            layer["b"] = 0.5 * jax.random.normal(bkeys[i], layer["b"].shape, f64)
-            for j, (pname, v) in enumerate(sorted(layer.get("act", {}).items())):
-                d = float(rec.defaults[pname])
-                noise = jax.random.uniform(jax.random.fold_in(akeys[i], j), v.shape, f64, -1, 1)
-                layer["act"][pname] = v + 0.25 * max(1.0, abs(d)) * noise
-        # Rows on a ladder of scales, top/8 to top, so pre-activations cover the middle
-        # and the tails of the activation (relu6's cap, the saturated sigmoid).
-        ladder = jnp.linspace(top / 8, top, n, dtype=f64)[:, None]
-        x = ladder * jax.random.normal(kx, (n, specs[0][0]), f64)
-        if kind == "softmax":
-            y = jax.random.randint(ky, (n,), 0, k, dtype=jnp.int32)
-        elif kind == "binary":
-            y = jax.random.bernoulli(ky, 0.5, (n,)).astype(jnp.int32)
-        else:
-            y = jax.random.normal(ky, (n, k), f64)
-        y_dt = y if kind != "regression" else y.astype(dt)
-
-        ref = jax.grad(loss_fn)(params, (x, y))
-        hand = manual_grad(cast(params), x.astype(dt), y_dt, activation=rec, loss=kind)
-        if dt == jnp.dtype(f64):
-            auto, hand64 = ref, hand
-        else:
-            auto = jax.grad(loss_fn)(cast(params), (x.astype(dt), y_dt))
-            hand64 = manual_grad(params, x, y, activation=rec, loss=kind)
-
-        # A random unit direction in parameter space.
-        leaves, treedef = jax.tree.flatten(params)
-        ukeys = jax.random.split(ku, len(leaves))
-        u = [jax.random.normal(kk, a.shape, f64) for kk, a in zip(ukeys, leaves, strict=True)]
-        unorm = jnp.sqrt(sum(jnp.sum(jnp.square(a)) for a in u))
-        u = jax.tree.unflatten(treedef, [a / unorm for a in u])
-        fd_losses = jnp.stack(
-            [
-                loss_fn(jax.tree.map(lambda p, d, t=t: p + t * d, params, u), (x, y))
-                for t in (-2 * h, -h, 0.0, h, 2 * h)
-            ]
-        )
-
-        # Adjoint identity on the network map θ -> logits.
-        inputs, pre, _ = mlp_forward(params, x, activation=rec)
-        v = jax.random.normal(kv, pre[-1].shape, f64)
-        _, ju = jax.jvp(lambda p: mlp_apply(p, x, activation=rec), (params,), (u,))
-        jtv = _backward(params, inputs, pre, v, rec)
-        return {
-            "ref": ref,
-            "hand": hand,
-            "auto": auto,
-            "dd": _tree_dot(hand64, u),
-            "fd_losses": fd_losses,
-            "vju": jnp.vdot(v, ju),
-            "jtvu": _tree_dot(jtv, u),
-            "scale": jnp.linalg.norm(v) * jnp.linalg.norm(ju) + jnp.sqrt(_tree_dot(jtv, jtv)),
-        }
-
+    specs = layer_specs([*list(sizes)[:-1], lrec.check_outputs])
     # Halve the input scale while anything overflows (the exponential, composed over
     # layers, overflows float64 at the largest scale).
     for top in (4.0, 2.0, 1.0, 0.5):
-        m = jax.device_get(measure(key, top))
+        m = jax.device_get(
+            _measure_manual_grad(key, top, specs=specs, rec=rec, lrec=lrec, dt=dt, n=n)
+        )
         if all(np.all(np.isfinite(a)) for a in jax.tree.leaves([m["ref"], m["fd_losses"]])):
             break
-
-    def leaf_errors(g: Any) -> dict[str, float]:
-        out = {}
-        flat_ref = jax.tree_util.tree_flatten_with_path(m["ref"])[0]
-        for (path, r), a in zip(flat_ref, jax.tree.leaves(g), strict=True):
-            r = np.asarray(r, np.float64)
-            diff = float(np.linalg.norm((np.asarray(a, np.float64) - r).ravel()))
-            scale = float(np.linalg.norm(r.ravel()))
-            out[jax.tree_util.keystr(path)] = diff / scale if scale > 0 else diff
-        return out
-
-    errs = leaf_errors(m["hand"])
-    worst = max(errs, key=lambda k: (math.isnan(errs[k]), errs[k]))
-    fan_in = max(s[0] for s in specs)
-    leaf_tol = 1e-12 if dt == jnp.dtype(f64) else 64 * _EPS32 * math.sqrt(fan_in)
-
-    lm2, lm1, l0, lp1, lp2 = (float(v) for v in m["fd_losses"])
-    fd = (-lp2 + 8 * lp1 - 8 * lm1 + lm2) / (12 * h)
-    fd_error = abs(float(m["dd"]) - fd)
-    fd_tol = 1e-9 * abs(fd) + 64 * _EPS64 * max(1.0, abs(l0)) / h
-
-    lhs, rhs, scale = float(m["vju"]), float(m["jtvu"]), float(m["scale"])
-    adjoint_error = abs(lhs - rhs) / scale if scale > 0 else abs(lhs - rhs)
-    adjoint_tol = 1e-13
-
-    return {
-        "activation": rec.name,
-        "loss": kind,
-        "dtype": str(dt),
-        "leaf_errors": errs,
-        "max_leaf_error": errs[worst],
-        "worst_leaf": worst,
-        "leaf_tol": leaf_tol,
-        "autodiff_leaf_error": float(np.max(list(leaf_errors(m["auto"]).values()))),
-        "input_scale": top,
-        "fd_error": fd_error,
-        "fd_tol": fd_tol,
-        "fd_value": fd,
-        "adjoint_error": adjoint_error,
-        "adjoint_tol": adjoint_tol,
-        "ok": bool(errs[worst] <= leaf_tol and fd_error <= fd_tol and adjoint_error <= adjoint_tol),
-    }
+    verdict = _manual_grad_verdict(m, specs, dt, top)
+    return {"activation": rec.name, "loss": lrec.name, "dtype": str(dt), **verdict}

@@ -21,6 +21,7 @@ import numpy as np
 
 from jaxact import _validate
 from jaxact.catalog import activations as _acts
+from jaxact.nn import losses as _losses
 from jaxact.training import stats as _stats, train as _train
 
 __all__ = ["EXPLOSION_FACTOR", "SweepResult", "flag_diverged"]
@@ -404,7 +405,8 @@ class SweepResult:
         except ImportError as e:  # pragma: no cover - matplotlib is the "plot" extra
             raise ImportError("`plot`: needs matplotlib (pip install 'jaxact[plot]')") from e
         points = self._grid_points()
-        metrics = ["loss"] if self.kind == "regression" else ["loss", "accuracy"]
+        has_accuracy = _losses.get_loss(self.kind).hits is not None
+        metrics = ["loss", "accuracy"] if has_accuracy else ["loss"]
         fig = Figure(figsize=(4.2 * len(points), 3.2 * len(metrics)), layout="constrained")
         axes = fig.subplots(len(metrics), len(points), squeeze=False)
         for j, (idx, point) in enumerate(points):

@@ -25,11 +25,11 @@ only arranges the runs, checkpoints and reports.
   :meth:`~jaxact.SweepResult.replay`). What can change the numbers is in the
   checkpoint's fingerprint: the block size, the platform, the matmul precision, and
   the settings.
-* **Compiled once.** Programs are kept by what they compute (:class:`~jaxact.training.engine.
-  ProgramKey`): a second sweep with an equal optimizer (a new ``optax.adam(1e-2)``),
-  another learning rate or grid values, another number or list of seeds, or some of
-  the activations already compiled, compiles nothing. Before compiling, the sweep says
-  how many programs it compiles.
+* **Compiled once.** Programs are kept by what they compute
+  (:class:`~jaxact.training.engine.ProgramKey`): a second sweep with an equal
+  optimizer (a new ``optax.adam(1e-2)``), another learning rate or grid values, another
+  number or list of seeds, or some of the activations already compiled, compiles
+  nothing. Before compiling, the sweep says how many programs it compiles.
 * **Devices.** ``devices="auto"`` uses every device JAX sees (across processes); on a
   CPU, :func:`use_cpu_devices` (or ``JAX_NUM_CPU_DEVICES=n``) makes several virtual
   devices so that the runs advance on several cores. The blocks of every activation are

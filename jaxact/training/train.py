@@ -604,7 +604,8 @@ def make_chunk(
       ((3,), 1.0)
     """
     specs = _mlp.layer_specs(sizes)
-    kind = _validate.choice("kind", kind, _losses.KINDS)
+    lrec = _losses.get_loss(kind, "kind")
+    kind = lrec.name
     act = _mlp.resolve_activation(activation)
     optimizer = _check_optimizer(optimizer)
     log_every = _validate.positive_int("log_every", log_every)
@@ -616,7 +617,7 @@ def make_chunk(
             f"`diagnostics`: dead and saturated units are defined for elementwise activations, "
             f"got {act.rec.name!r}"
         )
-    loss_of_logits = _losses.loss_for(kind)
+    loss_of_logits = lrec.fn
     dt = jnp.dtype(dtype)
 
     def start(key: Array, hyperparams: Mapping[str, ArrayLike] | None = None) -> tuple[Any, Any]:
@@ -637,7 +638,7 @@ def make_chunk(
 
         def cast(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
             y = jnp.asarray(y)
-            return jnp.asarray(x).astype(dt), y.astype(dt) if kind == "regression" else y
+            return jnp.asarray(x).astype(dt), y if lrec.classes else y.astype(dt)
 
         x, y = cast(*data)
         xt, yt = (None, None) if test is None else cast(*test)
@@ -651,7 +652,7 @@ def make_chunk(
         def measure(params: Any, loss: Array, logits: Array, grads: Any) -> dict[str, Array]:
             m = {
                 "loss": loss,
-                "accuracy": _losses.accuracy(logits, y, kind),
+                "accuracy": _losses.accuracy(logits, y, lrec),
                 "finite": jnp.isfinite(loss),
             }
             if diagnostics:
@@ -668,7 +669,7 @@ def make_chunk(
             logits = _mlp.mlp_apply(params, xt, activation=activation)
             return {
                 "test_loss": loss_of_logits(logits, yt),
-                "test_accuracy": _losses.accuracy(logits, yt, kind),
+                "test_accuracy": _losses.accuracy(logits, yt, lrec),
             }
 
         def evaluate(params: Any) -> tuple[dict[str, Array], Any]:
@@ -843,7 +844,7 @@ def _set_hyperparams(opt_state: Any, hyperparams: Mapping[str, ArrayLike]) -> An
 
 
 def _is_task(data: Any) -> bool:
-    return all(hasattr(data, a) for a in ("x", "y", "kind")) and not isinstance(data, tuple)
+    return all(hasattr(data, a) for a in ("x", "y", "loss")) and not isinstance(data, tuple)
 
 
 def prepare_data(
@@ -889,7 +890,7 @@ def prepare_data(
       (dtype('float32'), 'binary', [(3, 6), (6, 6), (6, 1)])
     """
     if _is_task(data):
-        x, y, task_kind = data.x, data.y, data.kind
+        x, y, task_kind = data.x, data.y, data.loss
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         (x, y), task_kind = data, None
     else:
@@ -913,15 +914,16 @@ def prepare_data(
         raise ValueError(f"`y`: expected finite values, got {bad} NaN or infinite entries")
 
     if loss is not None:
-        kind = _validate.choice("loss", loss, _losses.KINDS)
+        kind = _losses.get_loss(loss).name
     elif task_kind is not None:
-        kind = _validate.choice("data.kind", task_kind, _losses.KINDS)
+        kind = _losses.get_loss(task_kind, "data.loss").name
     elif not integral:
         kind = "regression"
     else:
         kind = "binary" if specs is not None and specs[-1][1] == 1 else "softmax"
+    lrec = _losses.get_loss(kind)
 
-    if kind == "regression":
+    if not lrec.classes:
         ya = ya.astype(dtype)
         if ya.ndim == 1:
             ya = ya[:, None]
@@ -939,18 +941,19 @@ def prepare_data(
                 )
             ya = ya[:, 0]
         ya = ya.astype(np.int64)
-        if kind == "binary":
-            out = 1
+        if lrec.n_classes is not None:
+            out = lrec.width(lrec.n_classes)
         elif specs is not None:
             out = specs[-1][1]
         else:
             n_classes = getattr(data, "n_classes", None) if task_kind is not None else None
             out = int(n_classes) if n_classes else int(ya.max()) + 1
-        if kind == "softmax" and out < 2:
+        if out < lrec.min_outputs:
             raise ValueError(
-                f"`sizes`: loss 'softmax' needs at least 2 outputs, got {out}; use loss='binary'"
+                f"`sizes`: loss {kind!r} needs at least {lrec.min_outputs} outputs, got {out}; "
+                f"use loss='binary'"
             )
-        lo, hi = (0, 2) if kind == "binary" else (0, out)
+        lo, hi = 0, lrec.n_classes or out
         if ya.min() < lo or ya.max() >= hi:
             raise ValueError(
                 f"`y`: labels must lie in [{lo}, {hi - 1}] for loss {kind!r} with {out} "
@@ -965,9 +968,10 @@ def prepare_data(
             f"`sizes`: the last layer has {specs[-1][1]} outputs, but loss {kind!r} on this "
             f"data needs {out}"
         )
-    if kind == "softmax" and out < 2:
+    if out < lrec.min_outputs:
         raise ValueError(
-            f"`sizes`: loss 'softmax' needs at least 2 outputs, got {out}; use loss='binary'"
+            f"`sizes`: loss {kind!r} needs at least {lrec.min_outputs} outputs, got {out}; "
+            f"use loss='binary'"
         )
     return np.asarray(xa).astype(dtype), ya, kind, specs
 
@@ -1013,13 +1017,13 @@ def prepare_test(
     """
     specs = _mlp.layer_specs(sizes)
     if _is_task(test):
-        if test.kind != kind:
+        if test.loss != kind:
             raise ValueError(
                 f"`{arg}`: expected a {kind!r} task like the training data, got a "
-                f"{test.kind!r} task"
+                f"{test.loss!r} task"
             )
         n_classes = getattr(test, "n_classes", None)
-        if kind == "softmax" and n_classes is not None and n_classes != specs[-1][1]:
+        if n_classes is not None and _losses.get_loss(kind).width(n_classes) != specs[-1][1]:
             raise ValueError(
                 f"`{arg}`: expected {specs[-1][1]} classes like the training data, got a task "
                 f"with {n_classes}"
