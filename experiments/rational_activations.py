@@ -47,7 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxact as ja
-from experiments._report import Result, Table, check, color, fmt, pyplot, save
+from experiments._report import Result, Table, check, color, fmt, pyplot, save, sources
 from experiments.activation_advice import contrast
 from jaxact.training.stats import mean_std_ci
 
@@ -57,8 +57,10 @@ CLAIM = (
     "activation, matches or beats the activation it starts from (and the best fixed one)."
 )
 SOURCE = (
-    "Molina, Schramowski & Kersting, 'Padé activation units', ICLR 2020; Boullé, "
-    "Nakatsukasa & Townsend, 'Rational neural networks', NeurIPS 2020"
+    sources("004")
+    + " (where the sources end: PReLU, a learned slope); Molina, Schramowski & Kersting, "
+    "'Padé activation units', ICLR 2020; Boullé, Nakatsukasa & Townsend, 'Rational neural "
+    "networks', NeurIPS 2020"
 )
 METHOD = (
     "Rational (5, 4), coefficients per layer, started from the fits to relu, gelu, tanh on "
