@@ -292,3 +292,14 @@ def test_sweep_over_sigma_w2_matches_fit():
     assert loss.shape[:4] == (1, 2, 1, 2)
     np.testing.assert_array_equal(loss[0, 1, 0, 1], np.asarray(fit.history["loss"]))
     assert not np.array_equal(loss[0, 0, 0, 1], loss[0, 1, 0, 1])
+
+
+def test_show_gives_the_edge_of_chaos(capsys, tmp_path):
+    from jaxact import cli
+
+    assert cli.main(["show", "relu"]) == 0
+    out = capsys.readouterr().out
+    assert "sigma_b2 = 0: sigma_w2 = 2 " in out
+    assert "sigma_b2 = 0.05: no edge of chaos" in out
+    assert cli.main(["show", "softmax"]) == 0
+    assert "vector activation" in capsys.readouterr().out

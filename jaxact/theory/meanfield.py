@@ -48,6 +48,7 @@ References:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -61,11 +62,13 @@ from jaxact.theory import gaussian as _g
 Array = jax.Array
 
 __all__ = [
+    "EdgeOfChaos",
     "FixedPoint",
     "MeanField",
     "PhaseDiagram",
     "critical_sigma_w2",
     "edge_of_chaos",
+    "edge_of_chaos_card",
     "fixed_points",
     "mean_field",
     "phase_diagram",
@@ -516,3 +519,57 @@ def edge_of_chaos(
             "only where the variance grows without bound); use sigma_b2=0"
         )
     return _init.MeanFieldInit(round(sw, 12), float(sigma_b2))
+
+
+class EdgeOfChaos(NamedTuple):
+    """An activation's edge of chaos at one σ_b², as the card and ``jaxact show`` give it.
+
+    Attributes:
+      sigma_b2: the bias variance.
+      sigma_w2: σ_w² on the edge (χ₁ = 1), or ``inf``: none at this σ_b².
+      q_star: q* there (``nan`` where there is no edge).
+      xi_c_below, xi_c_above: ξ_c at 0.9 and 1.1 times that σ_w² (on the edge itself
+        ξ_c is infinite); ``nan`` where there is no edge.
+    """
+
+    sigma_b2: float
+    sigma_w2: float
+    q_star: float
+    xi_c_below: float
+    xi_c_above: float
+
+
+def edge_of_chaos_card(
+    activation: Any,
+    sigma_b2: Any = (0.0, 0.05),
+    *,
+    params: Mapping[str, float] | None = None,
+) -> list[EdgeOfChaos]:
+    """The edge of chaos of an activation at each σ_b², computed (not tabulated).
+
+    Args:
+      activation: as in :func:`mean_field`.
+      sigma_b2: the bias variances. Default ``(0.0, 0.05)``.
+      params: the activation's parameters.
+
+    Returns:
+      One :class:`EdgeOfChaos` per σ_b².
+
+    Examples:
+      >>> import jaxact as ja
+      >>> [(e.sigma_b2, e.sigma_w2) for e in ja.edge_of_chaos_card("relu")]
+      [(0.0, 2.0), (0.05, inf)]
+    """
+    nl = _g.nonlinearity(activation, params=params)
+    sbs = [float(v) for v in np.asarray(sigma_b2, dtype=float).reshape(-1)]
+    with jax.enable_x64(True):
+        crit = np.asarray(critical_sigma_w2(nl, sbs))
+        out = []
+        for sb, sw in zip(sbs, crit, strict=True):
+            if not np.isfinite(sw):
+                out.append(EdgeOfChaos(sb, math.inf, math.nan, math.nan, math.nan))
+                continue
+            m = mean_field(nl, [sw, 0.9 * sw, 1.1 * sw], sb)
+            qs, xi = np.asarray(m.q_star), np.asarray(m.xi_c)
+            out.append(EdgeOfChaos(sb, round(float(sw), 12), float(qs[0]), xi[1], xi[2]))
+    return [e._replace(xi_c_below=float(e.xi_c_below), xi_c_above=float(e.xi_c_above)) for e in out]
