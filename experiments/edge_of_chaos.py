@@ -258,7 +258,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 csv="edge_of_chaos.csv",
             ),
             Table(
-                "Per-layer factor of ‖∂L/∂W_l‖² at initialization (σ_w² = 1.5) against χ₁",
+                "Per-layer factor of ‖∂out/∂b_l‖² = ‖δ_l‖² at initialization (σ_w² = 1.5) against χ₁",
                 ["activation", "measured", "χ₁", "ratio"],
                 [[a, m, x, m / x] for a, (m, x) in grads.items()],
             ),
@@ -270,7 +270,9 @@ def run(quick: bool, out: pathlib.Path) -> Result:
             "training is short (80-150 SGD steps, not thousands) and the depth grid stops "
             "at 32, so depths near the edge of chaos are censored; relu has no edge of "
             "chaos at σ_b² > 0 (its variance grows without bound from σ_w² = 2, where ξ_c "
-            "is undefined), and elu's variance is unbounded above σ_w² = 2 at this σ_b². "
+            "is undefined, yet relu networks at σ_w² = 2.5 still train to depth 16 in the full "
+            "run: with a growing variance the theory predicts nothing there), and elu's "
+            "variance is unbounded above σ_w² = 2 at this σ_b². "
             "The gradient factor is a mean-field quantity: at width 256 the per-layer "
             "factors of single networks fluctuate by a few percent, and the first layers, "
             "before q reaches q*, are left out of the fit.",
