@@ -258,7 +258,8 @@ def run(quick: bool, out: pathlib.Path) -> Result:
                 csv="edge_of_chaos.csv",
             ),
             Table(
-                "Per-layer factor of ‖∂out/∂b_l‖² = ‖δ_l‖² at initialization (σ_w² = 1.5) against χ₁",
+                "Per-layer factor of ‖∂out/∂b_l‖² = ‖δ_l‖² at initialization (σ_w² = 1.5) "
+                "against χ₁",
                 ["activation", "measured", "χ₁", "ratio"],
                 [[a, m, x, m / x] for a, (m, x) in grads.items()],
             ),
@@ -298,7 +299,7 @@ def draw(d: Design, accs: dict, th: dict, fits: dict):
         ax.set_ylim(-0.5, len(DEPTHS) - 0.5)
         ax.set_xlabel("σ_w²")
         ax.set_ylabel("depth")
-        ax.set_title(f"{a}: training accuracy (critical σ_w² = {fmt(th[a][2])})", color=color(a))
+        ax.set_title(f"{a}: accuracy (edge: σ_w² = {fmt(th[a][2])})", color=color(a))
         ax.legend(loc="upper right", fontsize=8)
     fig.colorbar(im, ax=axes[0].tolist(), label="training accuracy")
     return fig
