@@ -90,7 +90,7 @@ class Design:
 
 def design(quick: bool) -> Design:
     if quick:
-        return Design(["tanh"], 2, 80, 128, ["tanh", "relu", "selu"])
+        return Design(["tanh"], 2, 80, 128, ["tanh", "relu"])
     return Design(["tanh", "relu", "elu"], 3, 150, 256, GRAD_ACTS)
 
 
