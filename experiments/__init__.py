@@ -40,6 +40,7 @@ REGISTRY: dict[str, str] = {
         "dying_relu",
         "exploding_gradients",
         "signal_propagation",
+        "edge_of_chaos",
         "iris_network",
         "activation_advice",
         "rational_activations",
@@ -53,6 +54,7 @@ EXCLUSIVE: frozenset[str] = frozenset({"compute_cost"})
 """Experiments that time things: they run after the others, alone on the machine."""
 
 LONGEST_FIRST: tuple[str, ...] = (
+    "edge_of_chaos",
     "activation_advice",
     "piecewise",
     "vanishing_gradients",

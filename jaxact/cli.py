@@ -307,6 +307,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
     plot = Path(args.plot) if args.plot else None
     if plot is not None:
         _check_png("--plot", plot)
+    phase = Path(args.phase_plot) if args.phase_plot else None
+    if phase is not None:
+        _check_png("--phase-plot", phase)
+        if rec.kind != "elementwise":
+            raise UserError(f"`--phase-plot`: {rec.name} is a vector activation; no phase diagram")
     c = rec.card
     desc, refs = _doc_parts(rec.fn.__doc__)
     out: list[str] = []
@@ -347,13 +352,75 @@ def _cmd_show(args: argparse.Namespace) -> int:
     out += [f"  {'Keras':<10}" + (f"keras.activations.{rec.keras}" if rec.keras else "-")]
     if rec.notes:
         out += [textwrap.fill(rec.notes, 88, initial_indent="  ", subsequent_indent="  ")]
+    out += ["", *_signal_lines(rec)]
     if refs:
         out += ["", "References", textwrap.indent(refs, "  ")]
     print("\n".join(out).rstrip())
     if plot is not None:
         _plot_activation(rec, plot)
         print(f"\nplot: {plot}")
+    if phase is not None:
+        _plot_phase(rec, phase)
+        print(f"phase diagram: {phase}")
     return 0
+
+
+def _signal_lines(rec: Any) -> list[str]:
+    """The card's signal-propagation section, computed by :mod:`jaxact.theory`."""
+    from jaxact.theory import meanfield
+
+    head = "Signal propagation (mean field: the edge of chaos, chi1 = 1)"
+    if rec.kind != "elementwise":
+        return [head, "  not defined: a vector activation mixes units"]
+    out = [head]
+    for e in meanfield.edge_of_chaos_card(rec):
+        if not math.isfinite(e.sigma_w2):
+            out += [f"  sigma_b2 = {_num(e.sigma_b2)}: no edge of chaos for this sigma_b2"]
+            continue
+        below, above = (
+            f"{v:.3g}" if math.isfinite(v) else "undefined (q* = inf)"
+            for v in (e.xi_c_below, e.xi_c_above)
+        )
+        out += [
+            f"  sigma_b2 = {_num(e.sigma_b2)}: sigma_w2 = {e.sigma_w2:.6g} (q* = {e.q_star:.4g}); "
+            f"xi_c = inf there, {below} at 0.9x, {above} at 1.1x"
+        ]
+    return out
+
+
+def _plot_phase(rec: Any, path: Path) -> None:
+    """Draw chi1 over (sigma_w2, sigma_b2) with the edge of chaos."""
+    import jax
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from jaxact.theory import meanfield
+
+    sw, sb = np.linspace(0.1, 5.0, 50), np.linspace(0.0, 1.0, 21)
+    with jax.enable_x64(True):
+        pd = meanfield.phase_diagram(rec, sw, sb)
+    chi = np.log(np.asarray(pd.field.chi1))
+    lim = max(float(np.nanmax(np.abs(chi[np.isfinite(chi)]), initial=1.0)), 1e-3)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=100)
+    im = ax.pcolormesh(sw, sb, chi, cmap="RdBu_r", vmin=-lim, vmax=lim, shading="auto")
+    fig.colorbar(im, ax=ax, label="ln chi1  (< 0 order, > 0 chaos)")
+    crit = np.asarray(pd.critical)
+    ok = np.isfinite(crit) & (crit <= sw[-1])
+    ax.plot(crit[ok], sb[ok], "k-", lw=2, label="edge of chaos (chi1 = 1)")
+    unb = ~np.asarray(pd.field.bounded)
+    if unb.any():
+        ax.contourf(sw, sb, unb.astype(float), levels=[0.5, 1.5], colors="none", hatches=["//"])
+        ax.plot([], [], " ", label="hatched: q* = inf (unbounded)")
+    ax.set_xlabel("sigma_w2")
+    ax.set_ylabel("sigma_b2")
+    ax.set_title(f"{rec.name}: mean-field phase diagram")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _check_png(arg: str, path: Path) -> None:
@@ -714,6 +781,11 @@ def _add_catalog(sub: Any) -> None:
     s = sub.add_parser("show", help="one activation's card: formula, f', properties, anchors")
     s.add_argument("name", metavar="NAME", help="an activation name or alias (see: jaxact list)")
     s.add_argument("--plot", metavar="FILE.png", help="also draw f and f' to this PNG file")
+    s.add_argument(
+        "--phase-plot",
+        metavar="FILE.png",
+        help="also draw the mean-field phase diagram (chi1 over sigma_w2, sigma_b2)",
+    )
     s.set_defaults(run=_cmd_show)
 
     from jaxact.check import gradcheck

@@ -21,6 +21,7 @@ PKG = ROOT / "jaxact"
 LAYERS: list[set[str]] = [
     # the wings' folders (docstrings only), argument checks (and task kinds), the version
     {"jaxact.catalog", "jaxact.check", "jaxact.data", "jaxact.nn", "jaxact.training"},
+    {"jaxact.theory"},
     {"jaxact._validate", "jaxact._version"},
     # leaves over them: data sets, the docstring renderer, the t
     # quantile, checkpoint files
@@ -37,6 +38,8 @@ LAYERS: list[set[str]] = [
     {"jaxact.check.ulp_audit"},  # the catalog against the oracles, in ulp
     {"jaxact.nn.init", "jaxact.nn.losses", "jaxact.check.gradcheck"},
     {"jaxact.check.__main__"},  # python -m jaxact.check
+    {"jaxact.theory.gaussian"},  # Gaussian expectations of the catalog's activations
+    {"jaxact.theory.meanfield"},  # the mean-field maps, over the expectations and init
     {"jaxact.nn.mlp"},
     {"jaxact.nn.diagnostics"},
     {"jaxact.training.train"},

@@ -22,7 +22,9 @@ Glorot for the saturating, zero-centred ones (sigmoid, tanh) and the identity.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -35,6 +37,8 @@ Array = jax.Array
 Initializer = Callable[..., Array]
 
 __all__ = [
+    "INIT_AXES",
+    "MeanFieldInit",
     "default_init",
     "glorot_normal",
     "glorot_uniform",
@@ -315,3 +319,82 @@ def default_init(activation: Any) -> str:
     if rec.kind == "elementwise" and lo > -float("inf") and hi == float("inf"):
         return "he_normal"
     return "glorot_normal"
+
+
+# --------------------------------------------------------------------------------------
+# Mean-field initialization: weight and bias variances as numbers (or sweep axes)
+# --------------------------------------------------------------------------------------
+
+INIT_AXES: tuple[str, ...] = ("sigma_w2", "sigma_b2")
+"""The initializer's variances that a sweep's ``grid`` may sweep (per-run arguments of
+the initialization program, like a learning rate)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MeanFieldInit:
+    r"""Gaussian weights of variance σ_w²/n_in and Gaussian biases of variance σ_b².
+
+    .. math::
+      w_{ij} \sim N(0, \sigma_w^2 / n_\text{in}), \qquad b_j \sim N(0, \sigma_b^2)
+
+    The initialization of mean-field theory (Poole et al. 2016): σ_w² = 2, σ_b² = 0 is
+    He (normal, untruncated), σ_w² = 1 LeCun. :func:`~jaxact.edge_of_chaos` returns the
+    one on an activation's χ₁ = 1 curve. Calling it draws weights; :meth:`bias` draws
+    biases, which ``init_mlp`` uses in place of zeros. The variances may be traced
+    values (a sweep's ``grid={"sigma_w2": [...], "sigma_b2": [...]}``).
+
+    Attributes:
+      sigma_w2: σ_w² > 0 (times fan-in).
+      sigma_b2: σ_b² ≥ 0. Default 0.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, jaxact as ja
+      >>> init = ja.MeanFieldInit(2.0, 0.05)
+      >>> w = init(jax.random.key(0), (500, 400))
+      >>> b = init.bias(jax.random.key(1), (4000,))
+      >>> print(f"{float(jnp.var(w)) * 500:.1f} {float(jnp.var(b)):.3f}")
+      2.0 0.050
+
+    References:
+      Poole et al., "Exponential expressivity in deep neural networks through transient
+      chaos", NeurIPS 2016.
+    """
+
+    sigma_w2: Any
+    sigma_b2: Any = 0.0
+
+    def __post_init__(self) -> None:
+        for name, lo in (("sigma_w2", 0.0), ("sigma_b2", None)):
+            v = getattr(self, name)
+            if isinstance(v, jax.core.Tracer):
+                continue
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"`{name}`: expected a number, got {type(v).__name__}")
+            if not (v == v and abs(v) != float("inf")) or (v <= lo if lo is not None else v < 0):
+                raise ValueError(
+                    f"`{name}`: expected a finite variance {'> 0' if lo is not None else '≥ 0'}, "
+                    f"got {v}"
+                )
+
+    def __call__(self, key: Array, shape: Sequence[int], dtype: Any = jnp.float32) -> Array:
+        shape = _check_shape(shape)
+        fan_in = shape[-2] * int(jnp.prod(jnp.asarray(shape[:-2]))) if len(shape) > 2 else shape[0]
+        std = jnp.sqrt(jnp.asarray(self.sigma_w2, dtype) / fan_in)
+        return (std * jax.random.normal(key, shape, dtype)).astype(dtype)
+
+    def bias(self, key: Array, shape: Sequence[int], dtype: Any = jnp.float32) -> Array:
+        """Biases of variance σ_b² (exact zeros at σ_b² = 0), ``shape``, ``dtype``."""
+        std = jnp.sqrt(jnp.asarray(self.sigma_b2, dtype))
+        return (std * jax.random.normal(key, tuple(shape), dtype)).astype(dtype)
+
+    def replace(self, values: Mapping[str, Any]) -> MeanFieldInit:
+        """A copy with the ``INIT_AXES`` entries of ``values`` (a sweep's grid point)."""
+        return dataclasses.replace(self, **{k: values[k] for k in INIT_AXES if k in values})
+
+
+def with_variances(init: Any, values: Mapping[str, Any]) -> Any:
+    """``init`` with σ_w², σ_b² from ``values`` (a :class:`MeanFieldInit` from 1, 0)."""
+    if not any(k in values for k in INIT_AXES):
+        return init
+    base = init if isinstance(init, MeanFieldInit) else MeanFieldInit(1.0, 0.0)
+    return base.replace(values)

@@ -299,7 +299,8 @@ def init_mlp(
     """Initialize the parameters of an MLP.
 
     Weights are drawn by ``init`` from ``jax.random.split(key, L)[l]`` for layer l;
-    biases are zero; learnable activation parameters (``"act"``) start at the
+    biases are zero (drawn with variance σ_b² from ``fold_in`` of that key by a
+    :class:`~jaxact.MeanFieldInit`); learnable activation parameters (``"act"``) start at the
     activation's default. The result depends on ``key`` and nothing else: the same key
     gives bitwise the same parameters.
 
@@ -342,11 +343,14 @@ def init_mlp(
     rec = act.rec if act is not None else None
     fn_init = _init.initializer(_init.default_init(activation) if init is None else init)
     keys = jax.random.split(key, len(specs))
+    bias = fn_init.bias if isinstance(fn_init, _init.MeanFieldInit) else None
     params: Params = []
     for i, (n_in, n_out) in enumerate(specs):
         layer: dict[str, Any] = {
             "w": fn_init(keys[i], (n_in, n_out), dt),
-            "b": jnp.zeros((n_out,), dt),
+            "b": bias(jax.random.fold_in(keys[i], 1), (n_out,), dt)
+            if bias is not None
+            else jnp.zeros((n_out,), dt),
         }
         if rec is not None and rec.learnable and i < len(specs) - 1:
             shape = (n_out,) if rec.learnable_per_unit else (1,)

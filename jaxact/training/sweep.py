@@ -554,9 +554,19 @@ def _optimizer(
     names = tuple(hp0) if isinstance(hp0, dict) else None
     if key.name is not None:
         names = ("learning_rate",)
-    grid_np = _check_grid(grid, names)
+    # σ_w², σ_b² are the initializer's axes (MeanFieldInit); the rest, the optimizer's.
+    axes = {k: v for k, v in (grid or {}).items() if k in _init.INIT_AXES}
+    init_np = _check_grid(axes, _init.INIT_AXES)
+    for k, a in init_np.items():
+        if np.any(a < 0) or (k == "sigma_w2" and np.any(a == 0)):
+            want = "> 0" if k == "sigma_w2" else "≥ 0"
+            raise ValueError(f"`grid[{k!r}]`: expected variances {want}, got {a.tolist()}")
+    opt_grid = {k: v for k, v in (grid or {}).items() if k not in _init.INIT_AXES}
+    grid_np = _check_grid(opt_grid if grid is not None else None, names)
     dtypes = {k: np.dtype(hp0[k].dtype) for k in (*fixed, *grid_np)} if hp0 else {}
-    return tx, key, fixed, dtypes, grid_np
+    dtypes |= {k: np.dtype(jax.tree.leaves(params)[0].dtype) for k in init_np}
+    both = {**grid_np, **init_np}
+    return tx, key, fixed, dtypes, {k: both[k] for k in (grid or {}) if k in both}
 
 
 def _describe_optimizer(key: _train.OptimizerKey, fixed: Mapping[str, float]) -> dict:

@@ -621,10 +621,13 @@ def make_chunk(
     dt = jnp.dtype(dtype)
 
     def start(key: Array, hyperparams: Mapping[str, ArrayLike] | None = None) -> tuple[Any, Any]:
-        params = _mlp.init_mlp(key, specs, activation=activation, init=init, dtype=dt)
+        hp = dict(hyperparams or {})
+        # σ_w², σ_b² (a sweep's grid axes) go to the initializer, the rest to the optimizer.
+        init_hp = _init.with_variances(init, {k: hp.pop(k) for k in _init.INIT_AXES if k in hp})
+        params = _mlp.init_mlp(key, specs, activation=activation, init=init_hp, dtype=dt)
         opt_state = _opt_init(optimizer, params)
-        if hyperparams:
-            opt_state = _set_hyperparams(opt_state, hyperparams)
+        if hp:
+            opt_state = _set_hyperparams(opt_state, hp)
         return params, opt_state
 
     def advance(
