@@ -28,6 +28,7 @@ Usage::
     python benchmarks/sweep.py --quick    # a short version
     python benchmarks/sweep.py --report results.md   # also write a markdown report
     python benchmarks/sweep.py --depth-grid  # only the depth-grid figures
+    python benchmarks/sweep.py --padding     # only the default block against block=4
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ import jaxact as ja
 from jaxact.training import engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _engine_v1 as engine_v1
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu"]
 SEEDS, STEPS, LR, LOG_EVERY = 32, 500, 1e-2, 10
@@ -193,8 +193,7 @@ def bench_depth_grid(task: Any, seeds: int, steps: int, repeat: int) -> dict[str
 
     out: dict[str, Any] = {"model_steps": len(ACTIVATIONS) * seeds * steps * len(DEPTHS)}
     for name, fn in (("separate", separate), ("one", one)):
-        engine._CACHE.clear()
-        engine._SHAPES.clear()
+        engine.clear_cache()
         w = time.perf_counter()
         res = fn()
         out[f"{name}_cold"] = time.perf_counter() - w
@@ -408,7 +407,7 @@ def bench_scaling(task: Any, sizes: list[tuple[int, tuple[int, ...]]], steps: in
             progress=False,
         )
         cold = ja.sweep(task, **kw)
-        last = [v for (_, what), v in engine._CACHE.items() if what != "start"][-1]
+        last = [v for _, what, v in engine.cached() if what != "start"][-1]
         mem = last.memory_analysis()
         wall, cpu = best_of(lambda kw=kw: ja.sweep(task, **kw), 2)
         specs = cold.sizes
@@ -520,43 +519,74 @@ def bench_devices(counts: list[int], steps: int, repeat: int) -> dict[int, dict]
 
 
 def bench_engines(task: Any, x: Any, y: Any, specs: Any, steps: int, repeat: int) -> dict:
-    """Warm reference sweep: this engine, the first engine (benchmarks/_engine_v1.py) and
-    batched PyTorch, interleaved, best of ``repeat``; then a second in-process sweep with
-    a fresh ``optax.adam(1e-2)`` and another seed count, for both engines."""
+    """Warm reference sweep: this engine and batched PyTorch, interleaved, best of
+    ``repeat``; then a second in-process sweep with a fresh ``optax.adam(1e-2)`` and
+    another seed list of the same block (``block=SEEDS``: no new program)."""
     args = dict(activations=ACTIVATIONS, seeds=SEEDS, steps=steps, log_every=LOG_EVERY,
-                progress=False)  # fmt: skip
+                progress=False, block=SEEDS)  # fmt: skip
     out: dict[str, Any] = {}
-    for name, fn in (("v2", ja.sweep), ("v1", engine_v1.sweep)):
-        w = time.perf_counter()
-        fn(task, optimizer=optax.adam(LR), **args)
-        out[f"{name}_cold"] = time.perf_counter() - w
+    w = time.perf_counter()
+    ja.sweep(task, optimizer=optax.adam(LR), **args)
+    out["v2_cold"] = time.perf_counter() - w
     try:
         import torch
     except ImportError:
         torch = None
-    best: dict[str, float] = {"v2": np.inf, "v1": np.inf, "torch": np.inf}
-    fresh: dict[str, float] = {"v2": np.inf, "v1": np.inf}
+    best: dict[str, float] = {"v2": np.inf, "torch": np.inf}
+    fresh = np.inf
     for r in range(repeat):
-        for name, fn in (("v2", ja.sweep), ("v1", engine_v1.sweep)):
-            tx = optax.adam(LR)
-            fn(task, optimizer=tx, **args)  # warm: compiled above or by the last round
-            w = time.perf_counter()
-            fn(task, optimizer=tx, **args)
-            best[name] = min(best[name], time.perf_counter() - w)
-            # a second sweep: a fresh optax.adam(1e-2), another number of seeds
-            w = time.perf_counter()
-            fn(task, optimizer=optax.adam(LR), **{**args, "seeds": SEEDS - 8 - 4 * r})
-            fresh[name] = min(fresh[name], time.perf_counter() - w)
+        tx = optax.adam(LR)
+        ja.sweep(task, optimizer=tx, **args)  # warm: compiled above or by the last round
+        w = time.perf_counter()
+        ja.sweep(task, optimizer=tx, **args)
+        best["v2"] = min(best["v2"], time.perf_counter() - w)
+        # a second sweep: a fresh optax.adam(1e-2), other seeds
+        w = time.perf_counter()
+        ja.sweep(task, optimizer=optax.adam(LR), **{**args, "seeds": SEEDS - 8 - 4 * r})
+        fresh = min(fresh, time.perf_counter() - w)
         if torch is not None:
             for threads in sorted({1, os.cpu_count() or 1}):
                 torch.set_num_threads(threads)
                 t = bench_torch_bmm(x, y, specs, SEEDS, steps)["per_model_step"]
                 best["torch"] = min(best["torch"], t * len(ACTIVATIONS) * SEEDS * steps)
     out["warm"] = best
-    for name in ("v2", "v1"):
-        out[f"{name}_fresh_optimizer"] = fresh[name]
+    out["v2_fresh_optimizer"] = fresh
     out["model_steps"] = len(ACTIVATIONS) * SEEDS * steps
     return out
+
+
+def bench_padding(repeat: int) -> dict[str, float]:
+    """The 4-seed digits sweep (3 activations x depths 1 and 4, width 32, 200 steps, held
+    out data) with the default block and with ``block=4``, warm, interleaved, best of
+    ``repeat``."""
+    train, test = ja.split_task(ja.load_task("digits"), test_fraction=0.25, seed=0)
+    kw = dict(activations=["relu", "tanh", "sigmoid"], seeds=4, steps=200, depth=[1, 4],
+              width=32, test=test, progress=False)  # fmt: skip
+    out: dict[str, Any] = {"default": np.inf, "block4": np.inf}
+    runs = {"default": {}, "block4": {"block": 4}}
+    for extra in runs.values():
+        ja.sweep(train, **kw, **extra)  # compile
+    for _ in range(repeat):
+        for name, extra in runs.items():
+            w = time.perf_counter()
+            r = ja.sweep(train, **kw, **extra)
+            out[name] = min(out[name], time.perf_counter() - w)
+            out[f"{name}_block"] = r.config["block"]
+    return out
+
+
+def report_padding(out: Any, repeat: int) -> dict[str, float]:
+    p = bench_padding(repeat)
+    out("## Padding: the default block against `block=4` (side by side, one process)\n")
+    out("`sweep(digits_train, activations=['relu', 'tanh', 'sigmoid'], seeds=4, steps=200, "
+        f"depth=[1, 4], width=32, test=digits_test)`, warm, best of {repeat}.\n")  # fmt: skip
+    out("| settings | block | warm wall (s) | / block=4 | target |")
+    out("|---|---:|---:|---:|---|")
+    out(f"| default | {p['default_block']} | {p['default']:.2f} | "
+        f"{p['default'] / p['block4']:.2f}x | <= 1.25x |")  # fmt: skip
+    out(f"| `block=4` | {p['block4_block']} | {p['block4']:.2f} | 1.00x | |")
+    out("")
+    return p
 
 
 def bench_command(steps: int) -> dict[str, float]:
@@ -586,34 +616,26 @@ def report_engines(out: Any, task: Any, x: Any, y: Any, specs: Any, steps: int, 
     cmd = bench_command(steps)
     n = eng["model_steps"]
     w = eng["warm"]
-    out("## This engine against the first one and PyTorch (side by side, one process)\n")
-    out(f"Reference sweep, `optax.adam({LR})` objects, best of {repeat} interleaved rounds "
-        "(each round: this engine, the first engine, PyTorch).\n")  # fmt: skip
+    out("## This engine against PyTorch (side by side, one process)\n")
+    out(f"Reference sweep, `optax.adam({LR})` objects, best of {repeat} interleaved rounds.\n")
     out("| contender | warm wall (s) | model-steps/s | this engine is |")
     out("|---|---:|---:|---:|")
-    names = {"v2": "jaxact.training.sweep (this engine)", "v1": "first engine (_engine_v1.py)",
+    names = {"v2": "jaxact.training.sweep (this engine)",
              "torch": "PyTorch batched (bmm), best of 1 and all threads"}  # fmt: skip
     for k, label in names.items():
         if np.isfinite(w[k]):
             out(f"| {label} | {w[k]:.3f} | {n / w[k]:,.0f} | {w[k] / w['v2']:.2f}x |")
     out("")
-    out("| figure | this engine | first engine | target |")
-    out("|---|---:|---:|---|")
-    out(f"| cold (first call, compile included), s | {eng['v2_cold']:.2f} | "
-        f"{eng['v1_cold']:.2f} | |")  # fmt: skip
-    for k in ("v2", "v1"):
-        eng[f"{k}_ratio"] = eng[f"{k}_fresh_optimizer"] / w[k]
+    out("| figure | this engine | target |")
+    out("|---|---:|---|")
+    out(f"| cold (first call, compile included), s | {eng['v2_cold']:.2f} | |")
+    ratio = eng["v2_fresh_optimizer"] / w["v2"]
     out(
-        f"| second sweep, fresh `optax.adam({LR})`, {SEEDS - 8} seeds, s | "
-        f"{eng['v2_fresh_optimizer']:.2f} ({eng['v2_ratio']:.2f}x warm) | "
-        f"{eng['v1_fresh_optimizer']:.2f} ({eng['v1_ratio']:.2f}x warm) | <= 1.2x warm |"
+        f"| second sweep, fresh `optax.adam({LR})`, other seeds, s | "
+        f"{eng['v2_fresh_optimizer']:.2f} ({ratio:.2f}x warm) | <= 1.2x warm |"
     )
-    out(f"| warm vs the first engine | {w['v1'] / w['v2']:.2f}x | 1x | >= 1.0x |")
     if np.isfinite(w["torch"]):
-        out(
-            f"| warm vs PyTorch bmm | {w['torch'] / w['v2']:.2f}x | "
-            f"{w['torch'] / w['v1']:.2f}x | >= 5x |"
-        )
+        out(f"| warm vs PyTorch bmm | {w['torch'] / w['v2']:.2f}x | >= 5x |")
     out("")
     out(
         f"`jaxact sweep --task iris --activations relu,tanh --seeds 8 --steps {steps} --out D`,"
@@ -650,6 +672,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only the side-by-side figures of the engines and the command (a few minutes)",
     )
     ap.add_argument(
+        "--padding",
+        action="store_true",
+        help="only the padding figure: the 4-seed digits sweep, default block vs block=4",
+    )
+    ap.add_argument(
         "--depth-grid",
         action="store_true",
         help="only the depth-grid figures: 3 depths in one sweep against 3 sweeps",
@@ -681,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd = "python benchmarks/sweep.py" + (" --quick" if quick else "")
     cmd += " --engines" if args.engines else ""
     cmd += " --depth-grid" if args.depth_grid else ""
+    cmd += " --padding" if args.padding else ""
     out(f"# jaxact sweep benchmark{' (quick)' if quick else ''}\n")
     out(f"command: `{cmd}`  ")
     out(
@@ -697,6 +725,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.depth_grid:
         report_depth_grid(out, task, steps, repeat)
+        if args.report:
+            Path(args.report).write_text("\n".join(lines) + "\n")
+        return 0
+    if args.padding:
+        report_padding(out, repeat)
         if args.report:
             Path(args.report).write_text("\n".join(lines) + "\n")
         return 0

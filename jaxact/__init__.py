@@ -74,5 +74,6 @@ from jaxact.nn.losses import *  # noqa: F403
 from jaxact.nn.mlp import *  # noqa: F403
 from jaxact.theory.gaussian import *  # noqa: F403
 from jaxact.theory.meanfield import *  # noqa: F403
+from jaxact.training.fit import *  # noqa: F403
 from jaxact.training.sweep import *  # noqa: F403
 from jaxact.training.train import *  # noqa: F403

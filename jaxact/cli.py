@@ -596,17 +596,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 f"`--devices`: asked for {args.devices}, JAX sees {len(have)} "
                 f"{have[0].platform} device(s){hint}"
             )
-    try:
-        ja.check_run_size(args.steps, args.log_every)
-    except ValueError as e:
-        raise UserError(str(e).replace("`steps`", "`--steps`", 1)) from None
     task = _load_data(args)
-    acts = [ja.get(a).name for a in args.activations]
-    if len(set(acts)) != len(acts):
-        raise UserError(f"`--activations`: each activation once, got {', '.join(args.activations)}")
-    shorthand = args.depth is not None or args.width is not None
-    if shorthand and args.hidden is not None:
-        raise UserError("`--depth` / `--width`: they give the hidden layers; leave out --hidden")
     test, name = None, task.name
     if args.test_fraction is not None:
         try:
@@ -617,52 +607,28 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             raise UserError(f"`--test-fraction`: {e}") from None
     elif args.split_seed is not None:
         raise UserError("`--split-seed`: applies with --test-fraction")
-    depths = args.depth if args.depth is not None else 2
-    widths = args.width if args.width is not None else 6
-    archs = (
-        [tuple(w for _ in range(d)) for d in _as_list(depths) for w in _as_list(widths)]
-        if shorthand
-        else [args.hidden if args.hidden is not None else (6, 6)]
-    )
-    if len(set(archs)) != len(archs):
-        raise UserError(f"`--depth` / `--width`: each architecture once, got {archs}")
+    shorthand = args.depth is not None or args.width is not None
+    if shorthand and args.hidden is not None:
+        raise UserError("`--depth` / `--width`: they give the hidden layers; leave out --hidden")
     out = Path(args.out) if args.out else Path(f"sweep-{name}")
-    _check_out(out)
-    networks = ", ".join("-".join(map(str, task.sizes(h))) for h in archs)
-    grid = dict(args.grid) if args.grid else None
-    grid_text = "".join(
-        f", {k} in {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in (grid or {}).items()
-    )
-    lr_text = "" if grid and "learning_rate" in grid else f" lr {args.lr:g}"
-    print(
-        f"{name}: {task.description}" + f"\nnetwork{'s' * (len(archs) > 1)} {networks}, "
-        f"{len(acts)} activation{'s' * (len(acts) > 1)} "
-        f"x {args.seeds} seed{'s' * (args.seeds > 1)} "
-        f"x {args.steps} steps, {args.optimizer}{lr_text}{grid_text}; "
-        f"{_device_text(args.devices)}; output: {out}",
-        flush=True,
-    )
     checkpoint = out / "checkpoint.npz"
+    grid = dict(args.grid) if args.grid else None
+    try:
+        settings = ja.sweep_settings(
+            task, activations=args.activations, seeds=args.seeds, steps=args.steps,
+            optimizer=args.optimizer, learning_rate=args.lr, hidden=args.hidden,
+            depth=args.depth, width=args.width, grid=grid, test=test,
+            log_every=args.log_every, devices=args.devices, checkpoint=str(checkpoint),
+            progress=not args.no_progress, block=args.block, batch_size=args.batch_size,
+        )  # fmt: skip
+    except (ValueError, TypeError) as e:
+        raise UserError(_as_flags(str(e))) from None
+    _check_out(out)
+    print(_header(name, task, settings, args, out), flush=True)
     if checkpoint.exists():
         print(f"resuming from {checkpoint}", flush=True)
     try:
-        result = ja.sweep(
-            task,
-            activations=acts,
-            seeds=args.seeds,
-            steps=args.steps,
-            optimizer=args.optimizer,
-            learning_rate=args.lr,
-            hidden=None if shorthand else args.hidden,
-            depth=args.depth,
-            width=args.width,
-            grid=grid,
-            test=test,
-            log_every=args.log_every,
-            devices=args.devices,
-            checkpoint=str(checkpoint),
-            progress=not args.no_progress,
-        )
+        result = ja.run_sweep(settings)
     except KeyboardInterrupt:
         # Programs still compiling finish in their threads before the process exits.
         again = f"resume from {checkpoint}" if checkpoint.exists() else "start again"
@@ -686,6 +652,43 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"\ntiming: {timing}")
     print("wrote: " + ", ".join(str(f) for f in files))
     return 0
+
+
+#: The command's flag of each argument of ``sweep`` that it sets.
+_FLAGS = {
+    "activations": "--activations", "seeds": "--seeds", "steps": "--steps",
+    "optimizer": "--optimizer", "learning_rate": "--lr", "hidden": "--hidden",
+    "depth": "--depth", "width": "--width", "grid": "--grid", "test": "--test-fraction",
+    "log_every": "--log-every", "devices": "--devices", "block": "--block",
+    "batch_size": "--batch-size", "checkpoint": "--out",
+}  # fmt: skip
+
+
+def _as_flags(message: str) -> str:
+    """A message of ``sweep``'s checks with its arguments named as the command's flags."""
+    import re
+
+    def flag(m: re.Match[str]) -> str:
+        return f"`{_FLAGS[m.group(1)]}`" if m.group(1) in _FLAGS else m.group(0)
+
+    return re.sub(r"`([a-z_]+)(?:\[[^`]*\])?`", flag, message)
+
+
+def _header(name: str, task: Any, s: Any, args: argparse.Namespace, out: Path) -> str:
+    """The line that says what the sweep trains, from its settings."""
+    nets = ", ".join("-".join(str(v[0]) for v in sp) + f"-{sp[-1][1]}" for sp in s.specs)
+    grid_text = "".join(
+        f", {k} in {{{', '.join(f'{v:g}' for v in vals)}}}" for k, vals in s.grid.items()
+    )
+    lr_text = "" if "learning_rate" in s.grid else f" lr {args.lr:g}"
+    n_acts, n_seeds = len(s.activations), s.seeds.size
+    batch = "" if s.batch_size is None else f", batches of {s.batch_size}"
+    return (
+        f"{name}: {task.description}\nnetwork{'s' * (len(s.specs) > 1)} {nets}, "
+        f"{n_acts} activation{'s' * (n_acts > 1)} x {n_seeds} seed{'s' * (n_seeds > 1)} "
+        f"x {s.steps} steps, {args.optimizer}{lr_text}{grid_text}{batch}; block {s.block}; "
+        f"{_device_text(args.devices)}; output: {out}"
+    )
 
 
 def _device_text(devices: Any) -> str:
@@ -886,6 +889,19 @@ def _add_sweep_training(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument(
         "--log-every", type=_positive_int, default=10, metavar="N", help="log every N steps (10)"
+    )
+    s.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        metavar="B",
+        help="rows per step, drawn for each run from its own seed (default: every row)",
+    )
+    s.add_argument(
+        "--block",
+        type=_positive_int,
+        metavar="N",
+        help="runs per compiled block (default: the runs per activation and network, at "
+        "most 32 on CPU, 1024 on accelerators); runs equal bit for bit at equal blocks",
     )
     s.add_argument(
         "--devices", type=_devices, default="auto", help="'auto' (every device) or a count"

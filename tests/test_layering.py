@@ -43,10 +43,9 @@ LAYERS: list[set[str]] = [
     {"jaxact.nn.mlp"},
     {"jaxact.nn.diagnostics"},
     {"jaxact.training.train"},
-    {
-        "jaxact.training.engine",
-        "jaxact.training.results",
-    },  # a sweep's compiled programs, its result
+    {"jaxact.training.engine"},  # the block engine: plan, programs, training a plan
+    {"jaxact.training.settings", "jaxact.training.fit"},  # a sweep's settings; one run
+    {"jaxact.training.results"},  # a sweep's result
     {"jaxact.training.sweep"},
     {"jaxact"},  # the package's __init__: re-exports everything below
     {"jaxact.cli"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -1190,3 +1191,105 @@ def test_held_out_task_of_another_kind_or_classes_is_rejected(no_compile, iris):
     two = ja.Task("two", iris.x, (iris.y % 2).astype(np.int32), "softmax", 2, "")
     with pytest.raises(ValueError, match=r"`test`: expected 3 classes.*with 2"):
         ja.sweep(iris, test=two, **GOOD)
+
+
+# --------------------------------------------------------------------------------------
+# The block follows the sweep's size; seeded mini-batches; programs for accelerators
+# --------------------------------------------------------------------------------------
+
+
+def test_default_block_computes_almost_no_padding():
+    """For any number of runs per (activation, architecture), at least 80% of the computed
+    runs are real (in fact more than 96%), within the cap of each platform."""
+    for platform, cap in (("cpu", 32), ("gpu", 1024)):
+        for runs in [*range(1, 300), 1023, 1025, 2049, 4097, 10**5 + 3]:
+            b = engine.default_block(runs, platform)
+            slots = -(-runs // b) * b
+            assert 1 <= b <= cap and runs / slots > 0.96, (platform, runs, b)
+            assert b == runs or runs > cap
+    # negative control: the fixed block of 32 for 4 seeds computed 1/8 real runs
+    assert 4 / (-(-4 // 32) * 32) < 0.8
+
+
+def test_block_is_recorded_and_replayed(iris):
+    """A 3-seed sweep trains one block of 3 (no padding), records it, and replay uses it."""
+    r = ja.sweep(iris, activations=["tanh"], seeds=[5, 1, 7], steps=STEPS, log_every=LOG,
+                 progress=False, dtype=jnp.float64)  # fmt: skip
+    assert r.config["block"] == 3 and r.settings()["block"] == 3
+    np.testing.assert_array_equal(r.replay("tanh", 7).history["loss"], r.loss[0, 2])
+    f = ja.fit(jax.random.key(1), iris, activation="tanh", optimizer="adam", steps=STEPS,
+               log_every=LOG, dtype=jnp.float64, block=3)  # fmt: skip
+    np.testing.assert_array_equal(f.history["loss"], r.loss[0, 1])
+
+
+MINI = dict(activations=["tanh"], steps=STEPS, log_every=LOG, progress=False, batch_size=16,
+            block=4)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def minibatched(iris):
+    return ja.sweep(iris, seeds=[0, 1, 2, 3], **MINI)
+
+
+def test_minibatches_are_seeded_and_independent_of_the_block(minibatched, iris):
+    """Each run draws its batches from its own key: the same bits alone in a block (its
+    copies around it), again, in fit and in replay; another batch size is another run."""
+    a = minibatched
+    alone = ja.sweep(iris, seeds=[2], **MINI)
+    np.testing.assert_array_equal(alone.loss[0, 0], a.loss[0, 2])
+    np.testing.assert_array_equal(ja.sweep(iris, seeds=[0, 1, 2, 3], **MINI).loss, a.loss)
+    f = ja.fit(jax.random.key(2), iris, activation="tanh", optimizer="adam", steps=STEPS,
+               log_every=LOG, batch_size=16, block=4)  # fmt: skip
+    np.testing.assert_array_equal(f.history["loss"], a.loss[0, 2])
+    np.testing.assert_array_equal(a.replay("tanh", 2).history["loss"], a.loss[0, 2])
+    assert a.config["batch_size"] == 16 and a.settings()["batch_size"] == 16
+    # negative controls: full batch, and another seed's batches, train other runs
+    full = ja.sweep(iris, seeds=[0, 1, 2, 3], **{**MINI, "batch_size": None})
+    assert not np.array_equal(full.loss[..., 1:], a.loss[..., 1:])
+    assert not np.array_equal(a.loss[0, 1, 1:], a.loss[0, 2, 1:])
+    # every row without replacement: the full batch up to the order of the sums
+    every = ja.sweep(iris, seeds=[0, 1, 2, 3], **{**MINI, "batch_size": 150})
+    np.testing.assert_allclose(every.loss, full.loss, rtol=1e-4)
+
+
+def test_batch_size_is_in_the_fingerprint(iris, tmp_path):
+    kw = dict(seeds=[0, 1], checkpoint=tmp_path / "ck", **{**MINI, "steps": 5})
+    ja.sweep(iris, **kw)
+    with pytest.raises(ValueError, match="differs in: batch_size"):
+        ja.sweep(iris, **{**kw, "batch_size": 8})
+
+
+@pytest.mark.parametrize("bad", [0, -3, 1.5, True, "8", 151])
+def test_bad_batch_size_is_named(iris, bad):
+    with pytest.raises((ValueError, TypeError), match="`batch_size`"):
+        ja.sweep(iris, activations=["tanh"], seeds=1, steps=2, batch_size=bad, progress=False)
+    with pytest.raises((ValueError, TypeError), match="`batch_size`"):
+        ja.fit(jax.random.key(0), iris, activation="tanh", optimizer="adam", steps=2,
+               batch_size=bad)  # fmt: skip
+
+
+@pytest.mark.parametrize("held_out, batch", [(False, None), (True, 16), (True, None), (False, 16)])
+def test_every_program_exports_for_cuda_and_tpu(iris, held_out, batch):
+    """Each program the engine compiles for a sweep (start; advance for each chunk
+    length) and for fit (with diagnostics), with and without held-out data and
+    mini-batches, serializes for CUDA and TPU: no CPU-only custom call, no host
+    callback. Negative control: an activation computed by a host callback fails."""
+    s = ja.sweep_settings(iris, activations=["gelu", "prelu"], seeds=3, steps=12, log_every=4,
+                          test=iris if held_out else None, batch_size=batch)  # fmt: skip
+    dev = jax.devices()[0]
+    keys = [s.program_key(g, dev) for g in s.groups]
+    keys.append(dataclasses.replace(keys[0], diagnostics=True, block=1))
+    for k in keys:
+        for what in ("start", *sorted(set(s.chunks))):
+            exported = engine.export(k, s.tx, what, platforms=("cuda", "tpu"))
+            assert exported.platforms == ("cuda", "tpu")
+            assert "callback" not in exported.mlir_module()
+
+    @jax.custom_jvp
+    def host_tanh(x):
+        out = jax.ShapeDtypeStruct(x.shape, x.dtype)
+        return jax.pure_callback(np.tanh, out, x, vmap_method="broadcast_all")
+
+    host_tanh.defjvps(lambda g, ans, x: g * (1 - ans**2))
+    with pytest.raises((ValueError, NotImplementedError)):
+        engine.export(dataclasses.replace(keys[0], activation=host_tanh), s.tx, s.chunks[0])

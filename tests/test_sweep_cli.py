@@ -200,3 +200,24 @@ def test_depth_grid_with_a_held_out_split(tmp_path):
     assert doc["dims"][:2] == ["activation", "depth"]
     assert doc["config"]["test"] is not None
     assert np.asarray(doc["test_accuracy"]).shape == (2, 2, 2, 3)  # 20 steps logged every 10
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--batch-size", "0"), ("--batch-size", "2.5"), ("--batch-size", "5"), ("--block", "0")],
+)
+def test_batch_size_and_block_errors_name_the_option(tmp_path, args):
+    """xor has 4 rows: a batch of 5 is refused by the sweep's own check, named as the flag."""
+    p = jaxact("sweep", *TINY, *args, "--out", str(tmp_path / "o"))
+    _one_line_error(p, args[0])
+    assert not (tmp_path / "o").exists()
+
+
+def test_block_and_batch_size_reach_the_sweep(tmp_path):
+    out = tmp_path / "o"
+    p = jaxact("sweep", *TINY, "--block", "3", "--batch-size", "2", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "batches of 2; block 3;" in p.stdout
+    with (out / "final.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["block"], r["batch_size"]) for r in rows} == {("3", "2")}

@@ -29,7 +29,7 @@ import numpy as np
 
 __all__ = ["FORMAT", "agree", "check_path", "fingerprint", "read", "remove_leftovers", "write"]
 
-FORMAT = 2
+FORMAT = 3
 
 
 def fingerprint(config: Mapping[str, Any], x: np.ndarray, y: np.ndarray) -> tuple[str, str]:

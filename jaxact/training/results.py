@@ -22,7 +22,7 @@ import numpy as np
 from jaxact import _validate
 from jaxact.catalog import activations as _acts
 from jaxact.nn import losses as _losses
-from jaxact.training import stats as _stats, train as _train
+from jaxact.training import fit as _fit, stats as _stats
 
 __all__ = ["EXPLOSION_FACTOR", "SweepResult", "flag_diverged"]
 
@@ -197,7 +197,7 @@ class SweepResult:
           A dict: ``task``, ``network`` (layer widths, e.g. ``"4-6-6-3"``), ``kind``,
           ``optimizer``, ``learning_rate`` (unless it is a grid axis; empty for an optax
           object), ``steps``, ``log_every``, ``init``, ``dtype``, ``precision``,
-          ``block``, ``platform``.
+          ``block``, ``batch_size`` (empty for full batch), ``platform``.
         """
         c = self.config
         opt = c.get("optimizer")
@@ -219,6 +219,7 @@ class SweepResult:
             "dtype": c.get("dtype", ""),
             "precision": c.get("precision", ""),
             "block": c.get("block", ""),
+            "batch_size": "" if c.get("batch_size") is None else c["batch_size"],
             "platform": c.get("platform", ""),
         }
         if self.architecture is not None:
@@ -453,7 +454,7 @@ class SweepResult:
         ax.fill_between(self.steps, mean - half, mean + half, color=line.get_color(), alpha=0.2)
         return line
 
-    def replay(self, activation: str, seed: int, **point: float) -> _train.FitResult:
+    def replay(self, activation: str, seed: int, **point: float) -> _fit.FitResult:
         """Train one run of this sweep again, alone, with its parameters and diagnostics.
 
         The run is :func:`~jaxact.fit` with the sweep's settings, the key
@@ -508,7 +509,7 @@ class SweepResult:
             if float(v) not in self.grid[k].tolist():
                 raise ValueError(f"`{k}`: expected one of {self.grid[k].tolist()}, got {v!r}")
             hp[k] = float(v)
-        return _train.fit(
+        return _fit.fit(
             jax.random.key(int(seed)),
             activation=a,
             hyperparams=hp or None,

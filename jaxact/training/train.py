@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import hashlib
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -66,14 +66,15 @@ ArrayLike = jax.typing.ArrayLike
 ActivationLike = str | _acts.Activation | Callable[..., Array]
 
 __all__ = [
+    "BATCH_STREAM",
+    "DEFAULT_HIDDEN",
     "MAX_LOGGED",
     "MAX_STEPS",
     "Chunk",
-    "FitResult",
     "OptimizerKey",
+    "check_batch_size",
     "check_run_size",
     "compiler_options",
-    "fit",
     "logged_steps",
     "make_chunk",
     "make_optimizer",
@@ -87,6 +88,8 @@ __all__ = [
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "nesterov", "rmsprop", "adagrad", "nadam")
 PRECISIONS = ("highest", "high", "default")
+#: The hidden widths of the network when none are given (the seed-002 network 4-6-6-3).
+DEFAULT_HIDDEN = (6, 6)
 #: The most optimizer steps of one run: optax and the core count steps in int32.
 MAX_STEPS = 2**31 - 1
 #: The most logged values of one metric that a call keeps (runs x logged steps): 2**28
@@ -527,6 +530,39 @@ def _check_precision(precision: Any) -> str:
     return _validate.choice("precision", precision, PRECISIONS)
 
 
+def check_batch_size(batch_size: Any, n: int | None = None, arg: str = "batch_size") -> int | None:
+    """A checked batch size: ``None`` (full batch) or a positive int, at most ``n`` (the
+    samples, when known).
+
+    Raises:
+      ValueError / TypeError: naming ``arg``, for anything else.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> ja.check_batch_size(16, 150), ja.check_batch_size(None)
+      (16, None)
+      >>> try:
+      ...     ja.check_batch_size(200, 150)
+      ... except ValueError as e:
+      ...     print(e)  # doctest: +ELLIPSIS
+      `batch_size`: expected at most the 150 training samples, got 200; ...
+    """
+    if batch_size is None:
+        return None
+    b = _validate.positive_int(arg, batch_size)
+    if n is not None and b > n:
+        raise ValueError(
+            f"`{arg}`: expected at most the {n} training samples, got {b}; leave it out "
+            "(None) for full-batch steps"
+        )
+    return b
+
+
+#: The stream of a run's key that draws its mini-batches: ``fold_in(key, BATCH_STREAM)``
+#: (the initialization uses ``key`` itself).
+BATCH_STREAM = 1
+
+
 def make_chunk(
     sizes: Sequence[int] | Sequence[tuple[int, int]],
     *,
@@ -538,58 +574,45 @@ def make_chunk(
     diagnostics: bool = False,
     dtype: Any = jnp.float32,
     precision: str = "highest",
+    batch_size: int | None = None,
 ) -> Chunk:
     r"""The training core: one run as ``start`` and ``advance``, pure and jittable.
 
-    Everything that shapes the program is fixed here; the key, the hyperparameters, the
-    data and the carry are arguments::
+    Everything that shapes the program is fixed here; the key, hyperparameters, data and
+    carry are arguments: ``carry = start(key, hyperparams=None)``, then ``carry, history =
+    advance(carry, (x, y), n_steps, test=None)``. ``start`` makes ``init_mlp(key,
+    sizes, ...)`` (exactly that key) and ``optimizer.init``; ``hyperparams`` (e.g.
+    ``{"learning_rate": lr}``) override ``opt_state.hyperparams`` (an optimizer from
+    :func:`optax.inject_hyperparams`). ``advance`` runs ``n_steps`` steps in one
+    ``lax.scan``: at step :math:`k`, :math:`\ell, g = \text{value\_and\_grad}(\theta_k)`,
+    the metrics recorded when :math:`k` is a multiple of ``log_every`` (so chunks of
+    multiples of ``log_every`` log what one ``advance`` logs), ``optimizer.update``;
+    then the metrics of the parameters reached, and with ``test=(x_test, y_test)`` the
+    held-out ones. Matmuls run under ``jax.default_matmul_precision(precision)``.
 
-        carry = start(key, hyperparams=None)
-        carry, history = advance(carry, (x, y), n_steps, test=None)
-
-    ``start`` makes ``params = init_mlp(key, sizes, activation=activation, init=init,
-    dtype=dtype)`` (exactly that key) and ``opt_state = optimizer.init(params)``; a
-    ``hyperparams`` dict (such as ``{"learning_rate": lr}``, values scalars) overrides
-    entries of ``opt_state.hyperparams``, for an optimizer from
-    :func:`optax.inject_hyperparams`.
-
-    ``advance`` takes ``n_steps`` (a Python int: the trip count of its ``lax.scan`` is
-    known when it is traced) full-batch steps: at step :math:`k` it evaluates
-    :math:`\ell, g = \text{value\_and\_grad}(\theta_k)`, records the loss and accuracy
-    when :math:`k` is a multiple of ``log_every`` (so a run split into chunks of
-    multiples of ``log_every`` steps logs what one ``advance`` over all the steps
-    logs), and applies ``optimizer.update``. Every step runs the same program, whatever
-    it records. After the last step it records the metrics of the parameters reached.
-    With ``test=(x_test, y_test)`` (held-out data prepared like ``(x, y)``), the same
-    logged steps also record the loss and accuracy of those parameters on the held-out
-    data; they do not touch the training computation.
-    Every matmul is traced under ``jax.default_matmul_precision(precision)``.
+    **Mini-batches.** With ``batch_size=b`` the carry gains ``(key data, step)``; step
+    :math:`t` trains on rows ``choice(fold_in(fold_in(key,`` :data:`BATCH_STREAM` ``),
+    t), n, (b,), replace=False)``: distinct rows per batch, batches independent, from
+    the run's own key. The logged metrics are those of the whole training set.
 
     Args:
       sizes: layer widths ``(d, ..., k)`` or ``(n_in, n_out)`` pairs.
       activation: the hidden activation (name, record or callable).
       kind: ``"softmax"``, ``"binary"`` or ``"regression"`` (the loss on the logits).
       optimizer: an optax ``GradientTransformation``.
-      init: initializer name or callable; ``None`` picks
-        :func:`~jaxact.default_init` of ``activation``.
+      init: initializer name or callable. Default ``None``: :func:`~jaxact.default_init`.
       log_every: logging period, ≥ 1. Default 1.
-      diagnostics: also log per-layer gradient norms and dead/saturated-unit fractions.
-        Default ``False``.
+      diagnostics: also log per-layer gradient norms, dead and saturated fractions.
       dtype: floating dtype of parameters and computation. Default float32.
-      precision: matmul precision, ``"highest"`` (default), ``"high"`` or
-        ``"default"`` (the backend's; TF32 for float32 on recent GPUs).
+      precision: ``"highest"`` (default), ``"high"`` or ``"default"`` (TF32 on GPUs).
+      batch_size: rows per step, ≥ 1. Default ``None``: every row (full batch).
 
     Returns:
-      A :class:`Chunk`. ``advance``'s ``history`` is a dict of arrays with leading axis
-      ``T = ceil(n_steps / log_every) + 1``: ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)``
-      (NaN for regression), ``"finite"`` ``(T,)`` bool (the loss is finite, and at the
-      last entry every parameter too); with ``test``, ``"test_loss"`` ``(T,)`` and
-      ``"test_accuracy"`` ``(T,)``; with ``diagnostics``, ``"grad_norm"`` ``(T, L)``,
-      ``"dead"`` ``(T, L-1)`` and ``"saturated"`` ``(T, L-1)``, and for a rational
-      activation ``"min_q"`` and ``"max_abs_f"`` ``(T, L-1)`` (:func:`~jaxact.rational_health`).
-
-    Raises:
-      ValueError / TypeError: bad sizes, names or settings.
+      A :class:`Chunk`; ``history`` over ``T = ceil(n_steps / log_every) + 1`` entries:
+      ``"loss"``, ``"accuracy"`` (NaN for regression), ``"finite"`` ``(T,)``; with
+      ``test``, ``"test_loss"``, ``"test_accuracy"``; with ``diagnostics``,
+      ``"grad_norm"`` ``(T, L)``, ``"dead"``, ``"saturated"`` ``(T, L-1)`` (and for a
+      rational activation ``"min_q"``, ``"max_abs_f"``, :func:`~jaxact.rational_health`).
 
     Examples:
       >>> import jax, jax.numpy as jnp, optax, jaxact as ja
@@ -603,118 +626,187 @@ def make_chunk(
       >>> first["loss"].shape, float(second["accuracy"][-1])
       ((3,), 1.0)
     """
-    specs = _mlp.layer_specs(sizes)
-    lrec = _losses.get_loss(kind, "kind")
-    kind = lrec.name
-    act = _mlp.resolve_activation(activation)
-    optimizer = _check_optimizer(optimizer)
-    log_every = _validate.positive_int("log_every", log_every)
-    precision = _check_precision(precision)
     if init is not None:
         _init.initializer(init)
+    _check_diagnostics(_mlp.resolve_activation(activation), diagnostics)
+    core = _Core(
+        specs=_mlp.layer_specs(sizes),
+        activation=activation,
+        kind=_losses.get_loss(kind, "kind").name,
+        optimizer=_check_optimizer(optimizer),
+        init=init,
+        log_every=_validate.positive_int("log_every", log_every),
+        diagnostics=bool(diagnostics),
+        dtype=jnp.dtype(dtype),
+        precision=_check_precision(precision),
+        batch_size=check_batch_size(batch_size),
+    )
+    return Chunk(core.start, core.advance)
+
+
+def _check_diagnostics(act: Any, diagnostics: Any) -> None:
     if diagnostics and act.rec is not None and act.rec.kind != "elementwise":
         raise ValueError(
             f"`diagnostics`: dead and saturated units are defined for elementwise activations, "
             f"got {act.rec.name!r}"
         )
-    loss_of_logits = lrec.fn
-    dt = jnp.dtype(dtype)
 
-    def start(key: Array, hyperparams: Mapping[str, ArrayLike] | None = None) -> tuple[Any, Any]:
+
+@dataclasses.dataclass(frozen=True)
+class _Core:
+    """The settings of :func:`make_chunk` (checked) and its two functions."""
+
+    specs: list[tuple[int, int]]
+    activation: Any
+    kind: str
+    optimizer: optax.GradientTransformation
+    init: Any
+    log_every: int
+    diagnostics: bool
+    dtype: Any
+    precision: str
+    batch_size: int | None
+
+    def start(self, key: Array, hyperparams: Mapping[str, ArrayLike] | None = None) -> Any:
         hp = dict(hyperparams or {})
         # σ_w², σ_b² (a sweep's grid axes) go to the initializer, the rest to the optimizer.
-        init_hp = _init.with_variances(init, {k: hp.pop(k) for k in _init.INIT_AXES if k in hp})
-        params = _mlp.init_mlp(key, specs, activation=activation, init=init_hp, dtype=dt)
-        opt_state = _opt_init(optimizer, params)
+        init_hp = _init.with_variances(
+            self.init, {k: hp.pop(k) for k in _init.INIT_AXES if k in hp}
+        )
+        params = _mlp.init_mlp(
+            key, self.specs, activation=self.activation, init=init_hp, dtype=self.dtype
+        )
+        opt_state = _opt_init(self.optimizer, params)
         if hp:
             opt_state = _set_hyperparams(opt_state, hp)
-        return params, opt_state
+        if self.batch_size is None:
+            return params, opt_state
+        stream = jax.random.key_data(jax.random.fold_in(key, BATCH_STREAM))
+        return params, opt_state, (stream, jnp.zeros((), jnp.int32))
+
+    def cast(self, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+        y = jnp.asarray(y)
+        lrec = _losses.get_loss(self.kind)
+        return jnp.asarray(x).astype(self.dtype), y if lrec.classes else y.astype(self.dtype)
+
+    def objective(self, p: Any, x: Array, y: Array) -> tuple[Array, Array]:
+        logits = _mlp.mlp_apply(p, x, activation=self.activation)
+        return _losses.get_loss(self.kind).fn(logits, y), logits
+
+    def measure(self, params: Any, loss: Array, logits: Array, y: Array) -> dict[str, Array]:
+        return {
+            "loss": loss,
+            "accuracy": _losses.accuracy(logits, y, _losses.get_loss(self.kind)),
+            "finite": jnp.isfinite(loss),
+        }
+
+    def diagnose(self, params: Any, grads: Any, x: Array) -> dict[str, Array]:
+        act = self.activation
+        m = {
+            "grad_norm": jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g["w"]))) for g in grads]),
+            "dead": _diag.dead_fraction(params, x, activation=act),
+            "saturated": _diag.saturated_fraction(params, x, activation=act),
+        }
+        if _rational.is_rational(_mlp.resolve_activation(act).rec):
+            m.update(_diag.rational_health(params, x, activation=act))
+        return m
+
+    def evaluate(self, params: Any, data: tuple[Array, Array], batch: Any) -> tuple[Any, Any]:
+        """The metrics to log at ``params`` and the gradient of this step's batch."""
+        x, y = data
+        grad_fn = jax.value_and_grad(self.objective, has_aux=True)
+        if batch is None:  # full batch: the metrics come with the gradient
+            (loss, logits), grads = grad_fn(params, x, y)
+            m = self.measure(params, loss, logits, y)
+        else:
+            _, grads = grad_fn(params, *batch)
+            m = self.on_data(params, data)
+        if self.diagnostics:
+            m.update(self.diagnose(params, grads, x))
+        return m, grads
+
+    def on_data(self, params: Any, data: tuple[Array, Array]) -> dict[str, Array]:
+        loss, logits = self.objective(params, *data)
+        return self.measure(params, loss, logits, data[1])
+
+    def held_out(self, params: Any, test: tuple[Array, Array]) -> dict[str, Array]:
+        m = self.on_data(params, test)
+        return {"test_loss": m["loss"], "test_accuracy": m["accuracy"]}
+
+    def logged(self, keep: Array, fn: Callable[[Any], Any], params: Any) -> Any:
+        """``fn(params)`` where ``keep``, zeros elsewhere: a branch skips a whole pass
+        over the data between logged steps (computed every step when every step logs)."""
+        if self.log_every == 1:
+            return fn(params)
+        zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(fn, params))
+        return jax.lax.cond(keep, fn, lambda p: zeros, params)
+
+    def batch(self, carry: Any, data: tuple[Array, Array]) -> Any:
+        """This step's rows of ``data`` (``None`` for full batch), drawn from the run's key."""
+        if self.batch_size is None:
+            return None
+        stream, t = carry[2]
+        key = jax.random.fold_in(jax.random.wrap_key_data(stream), t)
+        n = data[0].shape[0]
+        rows = jax.random.choice(key, n, (self.batch_size,), replace=False)
+        return data[0][rows], data[1][rows]
+
+    def step(self, data: Any, test: Any, state: Any, _: None) -> tuple[Any, None]:
+        carry, k, hist = state
+        params, opt_state = carry[0], carry[1]
+        i, keep = k // self.log_every, k % self.log_every == 0
+        if self.batch_size is None:
+            m, grads = self.evaluate(params, data, None)
+        else:
+            m, grads = self.evaluate_batch(keep, carry, data)
+        if test is not None:
+            m.update(self.logged(keep, lambda p: self.held_out(p, test), params))
+        hist = {a: h.at[i].set(jnp.where(keep, m[a], h[i])) for a, h in hist.items()}
+        updates, opt_state = _opt_update(self.optimizer, grads, opt_state, params)
+        new = (optax.apply_updates(params, updates), opt_state)
+        if self.batch_size is not None:
+            new = (*new, (carry[2][0], carry[2][1] + 1))
+        return (new, k + 1, hist), None
+
+    def evaluate_batch(self, keep: Array, carry: Any, data: Any) -> tuple[Any, Any]:
+        params = carry[0]
+        _, grads = jax.value_and_grad(self.objective, has_aux=True)(
+            params, *self.batch(carry, data)
+        )
+        m = self.logged(keep, lambda p: self.on_data(p, data), params)
+        if self.diagnostics:
+            m.update(self.diagnose(params, grads, data[0]))
+        return m, grads
+
+    def final(self, params: Any, data: Any, test: Any) -> dict[str, Array]:
+        last, _ = self.evaluate(params, data, None)
+        if test is not None:
+            last.update(self.held_out(params, test))
+        leaves = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(params)]
+        last["finite"] = last["finite"] & jnp.all(jnp.stack(leaves))
+        return last
 
     def advance(
-        carry: tuple[Any, Any],
+        self,
+        carry: Any,
         data: tuple[ArrayLike, ArrayLike],
         n_steps: int,
         test: tuple[ArrayLike, ArrayLike] | None = None,
-    ) -> tuple[tuple[Any, Any], dict[str, Array]]:
+    ) -> tuple[Any, dict[str, Array]]:
         n = _validate.positive_int("n_steps", n_steps)
-        check_run_size(n, log_every)
-
-        def cast(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
-            y = jnp.asarray(y)
-            return jnp.asarray(x).astype(dt), y if lrec.classes else y.astype(dt)
-
-        x, y = cast(*data)
-        xt, yt = (None, None) if test is None else cast(*test)
-
-        def objective(p: Any) -> tuple[Array, Array]:
-            logits = _mlp.mlp_apply(p, x, activation=activation)
-            return loss_of_logits(logits, y), logits
-
-        grad_fn = jax.value_and_grad(objective, has_aux=True)
-
-        def measure(params: Any, loss: Array, logits: Array, grads: Any) -> dict[str, Array]:
-            m = {
-                "loss": loss,
-                "accuracy": _losses.accuracy(logits, y, lrec),
-                "finite": jnp.isfinite(loss),
-            }
-            if diagnostics:
-                m["grad_norm"] = jnp.stack([jnp.sqrt(jnp.sum(jnp.square(g["w"]))) for g in grads])
-                m["dead"] = _diag.dead_fraction(params, x, activation=activation)
-                m["saturated"] = _diag.saturated_fraction(params, x, activation=activation)
-                if _rational.is_rational(act.rec):
-                    m.update(_diag.rational_health(params, x, activation=activation))
-            return m
-
-        n_log = -(-n // log_every) + 1
-
-        def held_out(params: Any) -> dict[str, Array]:
-            logits = _mlp.mlp_apply(params, xt, activation=activation)
-            return {
-                "test_loss": loss_of_logits(logits, yt),
-                "test_accuracy": _losses.accuracy(logits, yt, lrec),
-            }
-
-        def evaluate(params: Any) -> tuple[dict[str, Array], Any]:
-            (loss, logits), grads = grad_fn(params)
-            return measure(params, loss, logits, grads), grads
-
-        def step(state: Any, _: None) -> tuple[Any, None]:
-            (params, opt_state), k, hist = state
-            m, grads = evaluate(params)
-            # Record every log_every-th evaluation with selects, not a lax.cond: every
-            # step runs one program (on CPU a branch costs as much as what it skips).
-            i, keep = k // log_every, k % log_every == 0
-            if xt is not None:
-                # The held-out forward pass is a whole pass over other data: a branch
-                # skips it between logged steps.
-                m.update(
-                    held_out(params)
-                    if log_every == 1
-                    else jax.lax.cond(keep, held_out, lambda p: jax.tree.map(
-                        lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(held_out, p)
-                    ), params)
-                )  # fmt: skip
-            hist = {a: h.at[i].set(jnp.where(keep, m[a], h[i])) for a, h in hist.items()}
-            updates, opt_state = _opt_update(optimizer, grads, opt_state, params)
-            return ((optax.apply_updates(params, updates), opt_state), k + 1, hist), None
-
-        with jax.default_matmul_precision(precision):
-            shapes = jax.eval_shape(
-                lambda p: {**evaluate(p)[0], **(held_out(p) if xt is not None else {})}, carry[0]
-            )
+        check_run_size(n, self.log_every)
+        data = self.cast(*data)
+        test = None if test is None else self.cast(*test)
+        n_log = -(-n // self.log_every) + 1
+        step = functools.partial(self.step, data, test)
+        with jax.default_matmul_precision(self.precision):
+            shapes = jax.eval_shape(lambda p: self.final(p, data, test), carry[0])
             hist0 = {a: jnp.zeros((n_log, *s.shape), s.dtype) for a, s in shapes.items()}
             state = (carry, jnp.zeros((), jnp.int32), hist0)
             (carry, _, hist), _ = jax.lax.scan(step, state, None, length=n)
-            last, _ = evaluate(carry[0])
-            if xt is not None:
-                last.update(held_out(carry[0]))
-            leaves = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(carry[0])]
-            last["finite"] = last["finite"] & jnp.all(jnp.stack(leaves))
+            last = self.final(carry[0], data, test)
         hist = {a: h.at[n_log - 1].set(last[a]) for a, h in hist.items()}
         return carry, hist
-
-    return Chunk(start, advance)
 
 
 def make_run(
@@ -729,6 +821,7 @@ def make_run(
     diagnostics: bool = False,
     dtype: Any = jnp.float32,
     precision: str = "highest",
+    batch_size: int | None = None,
 ) -> Callable[..., tuple[list[dict[str, Any]], dict[str, Array]]]:
     r"""A pure function that performs one whole training run.
 
@@ -738,54 +831,23 @@ def make_run(
         run(key, x, y, hyperparams=None) -> (params, history)
 
     It is the core of :func:`make_chunk` over all the steps: ``carry = start(key,
-    hyperparams)``, then ``advance(carry, (x, y), steps)``:
-
-    1. ``params = init_mlp(key, sizes, activation=activation, init=init, dtype=dtype)``
-       — exactly that key, so the initial parameters equal ``init_mlp``'s;
-    2. ``opt_state = optimizer.init(params)``; if ``hyperparams`` (a dict such as
-       ``{"learning_rate": lr}``, values scalar arrays) is given, it overrides the
-       entries of ``opt_state.hyperparams`` (the optimizer must then come from
-       :func:`optax.inject_hyperparams`, e.g. ``make_optimizer(name, lr,
-       inject=True)``);
-    3. ``steps`` full-batch steps on ``(x, y)`` with ``value_and_grad`` of
-       ``loss_for(kind)(mlp_apply(params, x, activation=activation), y)`` and
-       ``optimizer.update``, in one ``lax.scan``;
-    4. metrics at every step of :func:`logged_steps` ``(steps, log_every)``: on the
-       parameters after t updates (t = 0, log_every, ...), and on the final ones.
-
-    Arguments of ``run``:
-
-    - ``key``: one PRNG key (``jax.random.key(seed)``);
-    - ``x``: ``(n, d)`` features, any real dtype (cast to ``dtype`` inside);
-    - ``y``: ``(n,)`` int labels for ``"softmax"`` / ``"binary"``, ``(n, k)`` float
-      targets for ``"regression"`` (cast to ``dtype``);
-    - ``hyperparams``: optional dict of optimizer hyperparameters, see step 2.
-
-    ``run`` is neither jitted nor validated beyond shapes: the data should come from
-    :func:`prepare_data`. ``jax.jit(run)`` trains one model; ``jax.jit(jax.vmap(run,
-    in_axes=(0, None, None)))(keys, x, y)`` trains one per key in one program; its row i
-    is bit for bit :func:`fit` with ``keys[i]`` and ``block=len(keys)``.
+    hyperparams)``, then ``advance(carry, (x, y), steps)``: the initial parameters are
+    ``init_mlp(key, sizes, ...)`` with exactly ``key``; ``hyperparams`` (e.g.
+    ``{"learning_rate": lr}``) needs an optimizer from :func:`optax.inject_hyperparams`
+    (``make_optimizer(name, lr, inject=True)``); the metrics are logged at
+    :func:`logged_steps` ``(steps, log_every)``. ``x`` is ``(n, d)``, ``y`` int labels
+    ``(n,)`` or regression targets ``(n, k)``, as from :func:`prepare_data`; ``run`` is
+    neither jitted nor validated beyond shapes. ``jax.jit(jax.vmap(run, in_axes=(0, None,
+    None)))(keys, x, y)`` trains one model per key in one program.
 
     Args:
-      sizes: layer widths ``(d, ..., k)`` or ``(n_in, n_out)`` pairs.
-      activation: the hidden activation (name, record or callable).
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"`` (the loss on the logits).
-      optimizer: an optax ``GradientTransformation``.
+      sizes, activation, kind, optimizer, init, log_every, diagnostics, dtype,
+        precision, batch_size: as in :func:`make_chunk`.
       steps: number of optimizer steps, ≥ 1 (at most :data:`MAX_STEPS`).
-      init: initializer name or callable; ``None`` picks
-        :func:`~jaxact.default_init` of ``activation``.
-      log_every: logging period, ≥ 1. Default 1.
-      diagnostics: also log per-layer gradient norms and dead/saturated-unit fractions.
-        Default ``False``.
-      dtype: floating dtype of parameters and computation. Default float32.
-      precision: matmul precision (see :func:`make_chunk`). Default ``"highest"``.
 
     Returns:
-      ``run``. Its ``history`` is that of :func:`make_chunk`'s ``advance``: ``"loss"``
-      ``(T,)``, ``"accuracy"`` ``(T,)`` (NaN for regression), ``"finite"`` ``(T,)``;
-      with ``diagnostics``, ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)`` and
-      ``"saturated"`` ``(T, L-1)``, where ``T = len(logged_steps(steps, log_every))``.
-      ``params`` is the final pytree.
+      ``run``; its ``history`` is that of :func:`make_chunk`'s ``advance`` over ``T =
+      len(logged_steps(steps, log_every))`` entries, ``params`` the final pytree.
 
     Examples:
       >>> import jax, jax.numpy as jnp, optax, jaxact as ja
@@ -802,23 +864,17 @@ def make_run(
     log_every = _validate.positive_int("log_every", log_every)
     check_run_size(steps, log_every)
     core = make_chunk(
-        sizes,
-        activation=activation,
-        kind=kind,
-        optimizer=optimizer,
-        init=init,
-        log_every=log_every,
-        diagnostics=diagnostics,
-        dtype=dtype,
-        precision=precision,
-    )
+        sizes, activation=activation, kind=kind, optimizer=optimizer, init=init,
+        log_every=log_every, diagnostics=diagnostics, dtype=dtype, precision=precision,
+        batch_size=batch_size,
+    )  # fmt: skip
 
     def run(
         key: Array, x: ArrayLike, y: ArrayLike, hyperparams: Mapping[str, ArrayLike] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Array]]:
         carry = core.start(key, hyperparams)
-        (params, _), history = core.advance(carry, (x, y), steps)
-        return params, history
+        carry, history = core.advance(carry, (x, y), steps)
+        return carry[0], history
 
     return run
 
@@ -850,48 +906,8 @@ def _is_task(data: Any) -> bool:
     return all(hasattr(data, a) for a in ("x", "y", "loss")) and not isinstance(data, tuple)
 
 
-def prepare_data(
-    data: Any,
-    *,
-    sizes: Sequence[int] | Sequence[tuple[int, int]] | None = None,
-    hidden: Sequence[int] = (6, 6),
-    loss: str | None = None,
-    dtype: Any = jnp.float32,
-) -> tuple[np.ndarray, np.ndarray, str, list[tuple[int, int]]]:
-    """Validate a data set and settle the loss kind and the layer sizes.
-
-    Args:
-      data: a :class:`~jaxact.Task`, or an ``(x, y)`` tuple with ``x`` of shape ``(n,
-        d)`` (any real dtype; integer features are accepted and cast) and ``y``: int
-        labels ``(n,)`` for classification, float targets ``(n,)`` or ``(n, k)`` for
-        regression.
-      sizes: layer widths or ``(n_in, n_out)`` pairs. Default ``None``: ``(d, *hidden,
-        out)`` with out = number of classes (softmax), 1 (binary) or k (regression).
-      hidden: hidden widths used when ``sizes`` is ``None``. Default ``(6, 6)``.
-      loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default ``None``: the task's
-        kind; for a tuple, ``"regression"`` if ``y`` is floating, else ``"binary"``
-        when the network has one output and ``"softmax"`` otherwise.
-      dtype: floating dtype the features are cast to. Default float32.
-
-    Returns:
-      ``(x, y, kind, specs)``: ``x`` ``(n, d)`` in ``dtype``; ``y`` int32 ``(n,)``
-      (classification) or ``(n, k)`` in ``dtype`` (regression); the kind; the layer
-      specs ``[(n_in, n_out), ...]``.
-
-    Raises:
-      ValueError: NaN/inf, empty or wrong-rank data; ``x`` and ``y`` of different
-        lengths; ``x``'s width differs from the first layer; labels out of range;
-        layers that do not chain; an output width that does not fit the loss.
-      TypeError: ``data`` is neither a task nor a pair; non-integer labels.
-
-    Examples:
-      >>> import numpy as np, jaxact as ja
-      >>> x = np.array([[5, 1, 2], [3, 9, 8], [1, 2, 3], [9, 9, 9]])  # integer features
-      >>> y = np.array([1, 0, 1, 0])
-      >>> x2, y2, kind, specs = ja.prepare_data((x, y), sizes=(3, 6, 6, 1))
-      >>> x2.dtype, kind, specs
-      (dtype('float32'), 'binary', [(3, 6), (6, 6), (6, 1)])
-    """
+def _read_data(data: Any, specs: Any) -> tuple[np.ndarray, np.ndarray, Any, bool]:
+    """``(x, y, the task's kind or None, whether y is integral)`` of a task or pair, checked."""
     if _is_task(data):
         x, y, task_kind = data.x, data.y, data.loss
     elif isinstance(data, (tuple, list)) and len(data) == 2:
@@ -901,7 +917,6 @@ def prepare_data(
             f"`data`: expected a Task (ja.load_task(name)) or an (x, y) pair, got "
             f"{type(data).__name__}"
         )
-    specs = None if sizes is None else _mlp.layer_specs(sizes)
     xa = _validate.features("x", x, width=None if specs is None else specs[0][0])
     ya = _validate.numeric_array("y", y)
     if ya.ndim not in (1, 2):
@@ -915,7 +930,11 @@ def prepare_data(
     if not integral and not np.all(np.isfinite(ya)):
         bad = int(np.sum(~np.isfinite(ya)))
         raise ValueError(f"`y`: expected finite values, got {bad} NaN or infinite entries")
+    return xa, ya, task_kind, bool(integral)
 
+
+def _settle_kind(loss: Any, task_kind: Any, integral: bool, specs: Any) -> str:
+    """The loss kind: ``loss``, else the task's, else inferred from ``y`` and the sizes."""
     if loss is not None:
         kind = _losses.get_loss(loss).name
     elif task_kind is not None:
@@ -924,6 +943,67 @@ def prepare_data(
         kind = "regression"
     else:
         kind = "binary" if specs is not None and specs[-1][1] == 1 else "softmax"
+    return kind
+
+
+def _settle_specs(specs: Any, hidden: Any, d: int, out: int, kind: str) -> list[tuple[int, int]]:
+    """The layer specs (from ``hidden`` when ``specs`` is None), checked against ``out``."""
+    if specs is None:
+        hidden = tuple(_validate.positive_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
+        specs = _mlp.layer_specs((d, *hidden, out))
+    if specs[-1][1] != out:
+        raise ValueError(
+            f"`sizes`: the last layer has {specs[-1][1]} outputs, but loss {kind!r} on this "
+            f"data needs {out}"
+        )
+    if out < _losses.get_loss(kind).min_outputs:
+        raise ValueError(
+            f"`sizes`: loss {kind!r} needs at least {_losses.get_loss(kind).min_outputs} "
+            f"outputs, got {out}; use loss='binary'"
+        )
+    return specs
+
+
+def prepare_data(
+    data: Any,
+    *,
+    sizes: Sequence[int] | Sequence[tuple[int, int]] | None = None,
+    hidden: Sequence[int] = DEFAULT_HIDDEN,
+    loss: str | None = None,
+    dtype: Any = jnp.float32,
+) -> tuple[np.ndarray, np.ndarray, str, list[tuple[int, int]]]:
+    """Validate a data set and settle the loss kind and the layer sizes.
+
+    Args:
+      data: a :class:`~jaxact.Task`, or an ``(x, y)`` tuple: ``x`` ``(n, d)`` (any real
+        dtype), ``y`` int labels ``(n,)`` or float targets ``(n,)`` / ``(n, k)``.
+      sizes: layer widths or ``(n_in, n_out)`` pairs. Default ``None``: ``(d, *hidden,
+        out)``, out = classes (softmax), 1 (binary) or k (regression).
+      hidden: hidden widths used when ``sizes`` is ``None``. Default :data:`DEFAULT_HIDDEN`.
+      loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default ``None``: the
+        task's kind; for a tuple, regression for floating ``y``, else binary with one
+        output and softmax otherwise.
+      dtype: floating dtype the features are cast to. Default float32.
+    Returns:
+      ``(x, y, kind, specs)``: ``x`` ``(n, d)`` in ``dtype``; ``y`` int32 ``(n,)`` or
+      ``(n, k)`` in ``dtype``; the kind; the layer specs ``[(n_in, n_out), ...]``.
+
+    Raises:
+      ValueError: NaN/inf, empty or wrong-rank data, lengths or widths that differ,
+        labels out of range, layers that do not chain or do not fit the loss.
+      TypeError: ``data`` is neither a task nor a pair; non-integer labels.
+
+    Examples:
+      >>> import numpy as np, jaxact as ja
+      >>> x = np.array([[5, 1, 2], [3, 9, 8], [1, 2, 3], [9, 9, 9]])  # integer features
+      >>> x2, y2, kind, specs = ja.prepare_data((x, np.array([1, 0, 1, 0])), sizes=(3, 6, 6, 1))
+      >>> x2.dtype, kind, specs
+      (dtype('float32'), 'binary', [(3, 6), (6, 6), (6, 1)])
+    """
+    specs = None if sizes is None else _mlp.layer_specs(sizes)
+    xa, ya, task_kind, integral = _read_data(data, specs)
+
+    kind = _settle_kind(loss, task_kind, integral, specs)
     lrec = _losses.get_loss(kind)
 
     if not lrec.classes:
@@ -963,19 +1043,7 @@ def prepare_data(
                 f"network outputs, got min {ya.min()} and max {ya.max()}"
             )
         ya = ya.astype(np.int32)
-    if specs is None:
-        hidden = tuple(_validate.positive_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
-        specs = _mlp.layer_specs((xa.shape[1], *hidden, out))
-    if specs[-1][1] != out:
-        raise ValueError(
-            f"`sizes`: the last layer has {specs[-1][1]} outputs, but loss {kind!r} on this "
-            f"data needs {out}"
-        )
-    if out < lrec.min_outputs:
-        raise ValueError(
-            f"`sizes`: loss {kind!r} needs at least {lrec.min_outputs} outputs, got {out}; "
-            f"use loss='binary'"
-        )
+    specs = _settle_specs(specs, hidden, xa.shape[1], out, kind)
     return np.asarray(xa).astype(dtype), ya, kind, specs
 
 
@@ -1048,275 +1116,3 @@ def prepare_test(
     except (ValueError, TypeError) as e:
         raise type(e)(f"`{arg}`: {e}") from None
     return xt, yt
-
-
-# --------------------------------------------------------------------------------------
-# fit
-# --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class FitResult:
-    """The result of :func:`fit`.
-
-    Attributes:
-      params: the final parameters (a pytree as from :func:`~jaxact.init_mlp`).
-      history: NumPy arrays over the logged steps: ``"step"`` ``(T,)`` (see
-        :func:`logged_steps`), ``"loss"`` ``(T,)``, ``"accuracy"`` ``(T,)`` (NaN for
-        regression), ``"finite"`` ``(T,)`` (the loss is finite; at the last entry every
-        parameter too) and, with ``diagnostics=True``,
-        ``"grad_norm"`` ``(T, L)``, ``"dead"`` ``(T, L-1)``, ``"saturated"`` ``(T, L-1)``
-        (and ``"min_q"``, ``"max_abs_f"`` ``(T, L-1)`` for a rational activation);
-        with held-out data, ``"test_loss"`` and ``"test_accuracy"`` ``(T,)``.
-      sizes: the layer specs ``[(n_in, n_out), ...]``.
-      kind: the loss kind.
-    """
-
-    params: list[dict[str, Any]]
-    history: dict[str, np.ndarray]
-    sizes: list[tuple[int, int]]
-    kind: str
-
-    @property
-    def final_loss(self) -> float:
-        """The loss on the final parameters."""
-        return float(self.history["loss"][-1])
-
-    @property
-    def final_accuracy(self) -> float:
-        """The accuracy of the final parameters (NaN for regression)."""
-        return float(self.history["accuracy"][-1])
-
-
-@dataclasses.dataclass(frozen=True)
-class _FitKey:
-    """What one compiled program of :func:`fit` computes (the key of its cache)."""
-
-    specs: tuple[tuple[int, int], ...]
-    activation: Any  # a catalog name, or the callable itself
-    kind: str
-    optimizer: OptimizerKey
-    init: Any
-    dtype: str
-    steps: int
-    log_every: int
-    diagnostics: bool
-    precision: str
-    x: tuple[tuple[int, ...], str]
-    y: tuple[tuple[int, ...], str]
-    hyperparams: tuple[tuple[str, str], ...]
-    block: int
-    test: tuple[tuple[tuple[int, ...], str], ...] | None = None
-
-
-_FIT_PROGRAMS: collections.OrderedDict[_FitKey, Any] = collections.OrderedDict()
-_FIT_PROGRAMS_SIZE = 16
-
-
-def _activation_id(activation: Any) -> Any:
-    act = _mlp.resolve_activation(activation)
-    return act.rec.name if act.rec is not None and isinstance(activation, str) else activation
-
-
-def _fit_programs(key: _FitKey, core: Chunk) -> tuple[Any, Any]:
-    """The jitted ``start`` and ``advance`` of a block of copies of one run (by ``key``).
-
-    They are the sweep's two programs on a block of ``key.block`` runs: with the
-    sweep's block, bit for bit its numbers (see the module docstring).
-    """
-    progs = _FIT_PROGRAMS.pop(key, None)
-    if progs is None:
-
-        def start(k: Array, hp: dict[str, Array]) -> Any:
-            keys = jnp.broadcast_to(k, (key.block,))
-            hp = {n: jnp.broadcast_to(v, (key.block,)) for n, v in hp.items()}
-            return jax.vmap(core.start)(keys, hp)
-
-        def advance(carry: Any, x: Array, y: Array, *test: Array) -> Any:
-            held_out = tuple(test) or None
-            out = jax.vmap(lambda c: core.advance(c, (x, y), key.steps, held_out))(carry)
-            return jax.tree.map(lambda v: v[0], out)
-
-        platform = jax.default_backend()
-        progs = (
-            jax.jit(start, compiler_options=compiler_options(platform, start=True)),
-            jax.jit(advance, compiler_options=compiler_options(platform)),
-        )
-    _FIT_PROGRAMS[key] = progs
-    while len(_FIT_PROGRAMS) > _FIT_PROGRAMS_SIZE:
-        _FIT_PROGRAMS.popitem(last=False)
-    return progs
-
-
-def fit(
-    key: Array,
-    data: Any,
-    *,
-    sizes: Sequence[int] | Sequence[tuple[int, int]] | None = None,
-    hidden: Sequence[int] = (6, 6),
-    activation: ActivationLike,
-    optimizer: str | optax.GradientTransformation,
-    steps: int,
-    loss: str | None = None,
-    init: str | Callable[..., Array] | None = None,
-    log_every: int = 1,
-    diagnostics: bool = False,
-    dtype: Any = jnp.float32,
-    learning_rate: float = 1e-2,
-    hyperparams: Mapping[str, float] | None = None,
-    precision: str = "highest",
-    block: int = 1,
-    test: Any = None,
-) -> FitResult:
-    """Train an MLP full-batch on a data set.
-
-    The data are checked (:func:`prepare_data`) and one run of :func:`make_run` is
-    trained as a batch of one (or of ``block`` copies): ``params = init_mlp(key,
-    sizes, activation=activation, init=init, dtype=dtype)`` with exactly ``key``, then
-    ``steps`` optimizer steps in a ``lax.scan``. The same key gives bitwise the same
-    result, and with the sweep's ``block`` the same bits as the run with this key in a
-    :func:`~jaxact.training.sweep` of the same settings (see the module docstring). The
-    compiled program is kept: a second call that computes the same thing (an equal
-    optimizer, another key or learning rate of a named optimizer, other data of the
-    same shapes) compiles nothing.
-
-    Args:
-      key: a PRNG key, ``jax.random.key(seed)``.
-      data: a :class:`~jaxact.Task` or an ``(x, y)`` pair (see :func:`prepare_data`).
-      sizes: layer widths or ``(n_in, n_out)`` pairs. Default ``None``: ``(d, *hidden,
-        out)``.
-      hidden: hidden widths when ``sizes`` is ``None``. Default ``(6, 6)``.
-      activation: the hidden activation: catalog name, record or callable.
-      optimizer: an optax ``GradientTransformation``, or a name for
-        :func:`make_optimizer` with ``learning_rate`` (a per-run argument of the
-        compiled program).
-      steps: number of optimizer steps, ≥ 1 (at most :data:`MAX_STEPS`).
-      loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default: the task's kind,
-        or inferred from ``y`` (see :func:`prepare_data`).
-      init: initializer name or callable. Default: :func:`~jaxact.default_init` of
-        ``activation``.
-      log_every: logging period in steps. Default 1.
-      diagnostics: also log per-layer gradient norms and dead/saturated fractions.
-      dtype: floating dtype of parameters and computation. Default float32.
-      learning_rate: used only when ``optimizer`` is a name. Default 1e-2.
-      hyperparams: optimizer hyperparameters for this run, e.g. ``{"b1": 0.5}`` (for a
-        named optimizer or one from :func:`optax.inject_hyperparams`; see
-        :func:`make_chunk`). Default ``None``.
-      precision: matmul precision (see :func:`make_chunk`). Default ``"highest"``.
-      block: train the run in a ``vmap`` over ``block`` copies of it, the layout of a
-        sweep's block. Default 1. With the block of a :func:`~jaxact.training.sweep` (32 on CPU)
-        the result is bit for bit that sweep's run (what
-        :meth:`~jaxact.SweepResult.replay` does); XLA may round a batch of another size
-        differently (float64 on CPU: in the last bit).
-      test: held-out data in the forms of ``data`` (:func:`prepare_test`): the history
-        adds ``"test_loss"`` and ``"test_accuracy"`` at the logged steps. Default
-        ``None``.
-
-    Returns:
-      A :class:`FitResult`.
-
-    Raises:
-      ValueError / TypeError: bad data (see :func:`prepare_data`), ``steps`` < 1 or
-        more than can be done (:func:`check_run_size`), unknown names, a key that is not
-        a PRNG key — before anything compiles.
-
-    Examples:
-      >>> import jax, numpy as np, jaxact as ja
-      >>> x = np.array([[5, 1, 2], [3, 9, 8], [1, 2, 3], [9, 9, 9]])  # seed 002's table
-      >>> y = np.array([1, 0, 1, 0])                                   # yes = 1, no = 0
-      >>> res = ja.fit(jax.random.key(0), (x, y), sizes=(3, 6, 6, 1), activation="relu",
-      ...              optimizer="adam", learning_rate=0.05, steps=200, log_every=100)
-      >>> res.history["step"].tolist(), res.final_accuracy
-      ([0, 100, 200], 1.0)
-    """
-    key = _mlp.check_key(key)
-    steps = _validate.positive_int("steps", steps)
-    log_every = _validate.positive_int("log_every", log_every)
-    check_run_size(steps, log_every)
-    precision = _check_precision(precision)
-    block = _validate.positive_int("block", block)
-    if isinstance(optimizer, str):
-        _validate.choice("optimizer", optimizer.strip().lower(), OPTIMIZERS)
-        _validate.positive_float("learning_rate", learning_rate)
-    else:
-        _check_optimizer(optimizer)
-    x, y, kind, specs = prepare_data(data, sizes=sizes, hidden=hidden, loss=loss, dtype=dtype)
-    held_out = () if test is None else prepare_test(test, x=x, kind=kind, sizes=specs, dtype=dtype)
-    act_id = _activation_id(activation)
-    if init is not None:
-        _init.initializer(init)
-    dt = jnp.dtype(dtype)
-    shapes = jax.eval_shape(
-        lambda k: _mlp.init_mlp(k, specs, activation=activation, init=init, dtype=dt), key
-    )
-    tx, opt_key, hp = resolve_optimizer(optimizer, learning_rate, shapes)
-    hp_dtypes = _hyperparam_dtypes(tx, shapes)
-    hp.update(_check_hyperparams(hyperparams, hp_dtypes))
-    hp_arrays = {k: np.asarray(v, hp_dtypes[k]) for k, v in sorted(hp.items())}
-    fkey = _FitKey(
-        specs=tuple(tuple(s) for s in specs),
-        activation=act_id,
-        kind=kind,
-        optimizer=opt_key,
-        init=init,
-        dtype=str(dt),
-        steps=steps,
-        log_every=log_every,
-        diagnostics=bool(diagnostics),
-        precision=precision,
-        x=(x.shape, str(x.dtype)),
-        y=(y.shape, str(y.dtype)),
-        hyperparams=tuple((k, str(v.dtype)) for k, v in hp_arrays.items()),
-        block=block,
-        test=tuple((a.shape, str(a.dtype)) for a in held_out) or None,
-    )
-    core = make_chunk(
-        specs,
-        activation=activation,
-        kind=kind,
-        optimizer=tx,
-        init=init,
-        log_every=log_every,
-        diagnostics=diagnostics,
-        dtype=dtype,
-        precision=precision,
-    )
-    start, advance = _fit_programs(fkey, core)
-    (params, _), hist = advance(start(key, hp_arrays), x, y, *held_out)
-    history = {"step": logged_steps(steps, log_every)}
-    history.update({k: np.asarray(v) for k, v in hist.items()})
-    return FitResult(params=params, history=history, sizes=specs, kind=kind)
-
-
-def _check_hyperparams(
-    hyperparams: Mapping[str, Any] | None, dtypes: Mapping[str, Any]
-) -> dict[str, float]:
-    if hyperparams is None:
-        return {}
-    if not isinstance(hyperparams, Mapping):
-        raise TypeError(
-            f"`hyperparams`: expected a dict of name -> number, got {type(hyperparams).__name__}"
-        )
-    if not dtypes:
-        raise ValueError(
-            "`hyperparams`: the optimizer must come from optax.inject_hyperparams (or be a "
-            "name) to take hyperparameters per run"
-        )
-    out = {}
-    for k, v in hyperparams.items():
-        if k not in dtypes:
-            raise ValueError(
-                f"`hyperparams`: unknown name {k!r}; the optimizer's are {sorted(dtypes)}"
-            )
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
-            raise TypeError(f"`hyperparams[{k!r}]`: expected a finite number, got {v!r}")
-        out[k] = float(v)
-    return out
-
-
-def _hyperparam_dtypes(tx: optax.GradientTransformation, params: Any) -> dict[str, Any]:
-    """The dtypes of an injected optimizer's hyperparameters (empty for others)."""
-    with jax.numpy_dtype_promotion("standard"):
-        state = jax.eval_shape(tx.init, params)
-    hp = getattr(state, "hyperparams", None)
-    return {k: np.dtype(v.dtype) for k, v in hp.items()} if isinstance(hp, dict) else {}
