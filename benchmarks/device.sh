@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The accelerator check, in one script (under 8 minutes on one GPU):
 #   1. the tests that exercise the engine on the device: bitwise runs across sweeps, fit
-#      and replay equal to the sweep, compile once, the chunking;
+#      and replay equal to the sweep, compile once, the chunking, seeded mini-batches,
+#      every program exported for cuda and tpu;
 #   2. the reference sweep (4-6-6-3 on iris, Adam 1e-2, float32, 7 activations x 32 seeds
 #      x 500 steps): cold and warm model-steps/s, peak device memory;
 #   3. a sweep of 7 x 1,472 = 10,304 runs of the reference network (500 steps): warm
@@ -20,7 +21,7 @@ echo "== devices"
 "$PY" -c "import jax; print(jax.__version__, jax.default_backend(), jax.devices())"
 
 echo "== tests (engine on this device)"
-TESTS="bitwise or same_pair or compiled_once or chunks or replay or labelled or divergence"
+TESTS="bitwise or same_pair or compiled_once or chunks or replay or labelled or divergence or minibatch or exports"
 timeout 300 "$PY" -m pytest -q -x -p no:cacheprovider tests/test_sweep.py tests/test_train.py \
   -m "not slow" -k "$TESTS"
 

@@ -607,9 +607,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             raise UserError(f"`--test-fraction`: {e}") from None
     elif args.split_seed is not None:
         raise UserError("`--split-seed`: applies with --test-fraction")
-    shorthand = args.depth is not None or args.width is not None
-    if shorthand and args.hidden is not None:
-        raise UserError("`--depth` / `--width`: they give the hidden layers; leave out --hidden")
     out = Path(args.out) if args.out else Path(f"sweep-{name}")
     checkpoint = out / "checkpoint.npz"
     grid = dict(args.grid) if args.grid else None

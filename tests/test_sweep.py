@@ -198,7 +198,8 @@ def test_compiled_once_per_program(iris):
     """A fresh but equal optimizer, another learning rate or grid values, another seed count
     or list, a subset of the activations: nothing compiles. The counter counts (positive
     control): a new activation compiles its programs."""
-    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64)
+    # one block for every sweep (the default block follows a sweep's size)
+    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64, block=4)
     ja.sweep(iris, activations=["relu", "tanh"], seeds=3, optimizer=optax.adam(1e-2), **kw)
     ja.sweep(iris, activations=["relu", "tanh"], seeds=3, learning_rate=0.1, **kw)
     ja.sweep(iris, activations=["relu"], seeds=2, grid={"learning_rate": [0.1, 0.2]}, **kw)
@@ -1047,7 +1048,8 @@ def test_architecture_grid_compiles_once(split):
     """One program per (activation, architecture): a repeated call with other seeds or
     learning rates compiles nothing; a new architecture compiles (positive control)."""
     train, test = split
-    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64)
+    # one block for every sweep (the default block follows a sweep's size)
+    kw = dict(steps=STEPS, log_every=LOG, progress=False, dtype=jnp.float64, block=4)
     grid = {"hidden": [(4,), (4, 4)]}
     ja.sweep(train, activations=["relu", "elu"], seeds=2, grid=grid, test=test, **kw)
     with compiles() as names:

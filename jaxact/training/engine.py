@@ -18,11 +18,11 @@ first run (their results are dropped).
 
 **The block size.** XLA compiles a block of another size into other kernels, whose sums
 may round differently (measured on CPU, float32: tanh and gelu runs differ by one ulp
-between blocks of 1, 2, 3, 5 and blocks of 4, 8, 16, 32, the vector width), so a run's
+between blocks of 1, 2, 3, 5 and blocks of 4, 8, 16, 27, 32), so a run's
 bits are those of its block size. By default (:func:`default_block`) the block follows the
 runs per (activation, architecture): all of them in one block up to a cap (32 runs on
 CPU, 1024 on accelerators), else the fewest blocks of at most the cap, filled evenly, so
-that padding is less than one run per block: at least 97% of the computed runs are real.
+that padding is less than one run per block: more than 96% of the computed runs are real.
 The block is recorded in the result and the checkpoint, and ``replay`` and a resume use it.
 
 Programs are compiled once per :class:`ProgramKey` (what they compute: activation,
@@ -99,9 +99,9 @@ def default_block(runs: int, platform: str) -> int:
     """The default block of ``runs`` runs per (activation, architecture) on ``platform``.
 
     All the runs in one block up to :func:`block_size` (the cap), else the fewest blocks
-    of at most the cap, as even as can be: a block of :math:`\\lceil r / \\lceil r / c
-    \rceil \rceil` for :math:`r` runs and cap :math:`c`, so that less than one run per
-    block is padding (at least 97% of the computed runs are real on CPU).
+    of at most the cap, as even as can be: a block of ``ceil(r / ceil(r / c))`` for
+    ``r`` runs and cap ``c``, so that less than one run per
+    block is padding (more than 96% of the computed runs are real on CPU).
 
     Examples:
       >>> from jaxact.training import engine
