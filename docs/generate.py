@@ -548,7 +548,7 @@ def api_index(modules: Sequence[str]) -> str:
         title("API reference"),
         "The public names of each module (its ``__all__``), grouped as the package is. "
         "The names of the wings' modules are re-exported from ``jaxact`` "
-        "(``ja.fit`` is :func:`jaxact.training.train.fit`).\n",
+        "(``ja.fit`` is :func:`jaxact.training.fit.fit`).\n",
         ".. toctree::\n   :hidden:\n\n" + "".join(f"   {m}\n" for m in modules),
     ]
     groups: dict[str, list[str]] = {}

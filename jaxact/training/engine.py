@@ -65,16 +65,22 @@ Array = jax.Array
 __all__ = [
     "Plan",
     "ProgramKey",
+    "State",
     "block_size",
     "cached",
+    "carries",
     "chunk_lengths",
     "clear_cache",
     "compiled_programs",
     "default_block",
     "export",
+    "grid_points",
     "make_plan",
     "put",
+    "restore",
     "seed_keys",
+    "start",
+    "train",
 ]
 
 #: Runs per device per program on CPU: the fastest block for small networks (per

@@ -95,11 +95,12 @@ def fit(
       key: a PRNG key, ``jax.random.key(seed)``.
       data: a :class:`~jaxact.Task` or an ``(x, y)`` pair (see :func:`~jaxact.prepare_data`).
       sizes: layer widths or pairs. Default ``None``: ``(d, *hidden, out)``.
-      hidden: hidden widths when ``sizes`` is ``None``. Default :data:`~jaxact.DEFAULT_HIDDEN`.
+      hidden: hidden widths when ``sizes`` is ``None``. Default
+        :data:`~jaxact.training.train.DEFAULT_HIDDEN`.
       activation: the hidden activation: catalog name, record or callable.
       optimizer: an optax ``GradientTransformation``, or a name for
         :func:`~jaxact.make_optimizer` with ``learning_rate`` (a per-run argument).
-      steps: number of optimizer steps, ≥ 1 (at most :data:`~jaxact.MAX_STEPS`).
+      steps: number of optimizer steps, ≥ 1 (at most :data:`~jaxact.training.train.MAX_STEPS`).
       loss, init, dtype: the loss kind (default: the task's), the initializer (default:
         :func:`~jaxact.default_init`), the floating dtype (default float32).
       log_every: logging period in steps. Default 1.

@@ -1,14 +1,13 @@
 r"""The settings of a sweep: one frozen record, checked once.
 
-:class:`SweepSettings` holds every setting of a :func:`~jaxact.training.sweep` after its
-checks: the data, the activations, architectures, seeds and grid, the optimizer, the
-steps, the block and batch size, the devices and the checkpoint. It is built once, from
-``sweep()``'s arguments (:meth:`SweepSettings.create`, :func:`~jaxact.sweep_settings`)
-or from the command line, and everything else derives from it: the groups of runs and
-their programs' keys (:meth:`~SweepSettings.program_key`), the plan of blocks
-(:meth:`~SweepSettings.plan`), the checkpoint's fingerprint (:meth:`~SweepSettings.
-config`), the arguments of ``fit`` that replay one run (:meth:`~SweepSettings.
-fit_arguments`) and the CSV columns of the result. Nothing is compiled here.
+:class:`SweepSettings` holds every setting of a :func:`~jaxact.sweep` after its checks:
+the data, the activations, architectures, seeds and grid, the optimizer, the steps, the
+block and batch size, the devices and the checkpoint. It is built once, from
+``sweep()``'s arguments (:meth:`SweepSettings.create`, :func:`~jaxact.sweep_settings`) or
+from the command line, and everything else derives from it: the groups of runs and their
+programs' keys (``program_key``), the plan of blocks (``plan``), the checkpoint's
+fingerprint (``config``), the arguments of ``fit`` that replay one run
+(``fit_arguments``) and the CSV columns of the result. Nothing is compiled here.
 """
 
 from __future__ import annotations
@@ -346,7 +345,7 @@ def _describe_optimizer(key: _train.OptimizerKey, fixed: Mapping[str, float]) ->
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SweepSettings:
-    """Every setting of a sweep, checked (build it with :meth:`create`).
+    """Every setting of a sweep, checked (build it with :meth:`SweepSettings.create`).
 
     Attributes:
       x, y: the training data as from :func:`~jaxact.prepare_data`; ``test``: ``()`` or
@@ -398,7 +397,7 @@ class SweepSettings:
 
     @classmethod
     def create(cls, data: Any, arguments: Mapping[str, Any]) -> SweepSettings:
-        """Check every argument of :func:`~jaxact.training.sweep` (``arguments``: each
+        """Check every argument of :func:`~jaxact.sweep` (``arguments``: each
         of its keyword arguments, by name) and build the record; nothing compiles."""
         a = dict(arguments)
         recs = _check_activations(a["activations"])
@@ -523,6 +522,8 @@ class SweepSettings:
         }  # fmt: skip
 
     def describe_optimizer(self) -> dict[str, Any]:
+        """The optimizer as the fingerprint names it: its name and learning rate, or the
+        digest of an optax object."""
         if self.opt_key.name is not None:
             return {"name": self.opt_key.name, "learning_rate": self.fixed.get("learning_rate")}
         return {"custom": self.opt_key.digest}

@@ -7,10 +7,10 @@ divergence flags, summaries across seeds with 95% confidence intervals, CSV / JS
 plot export, and :meth:`~jaxact.SweepResult.replay` of any one run.
 
 The arguments are checked once into a frozen record
-(:class:`~jaxact.training.settings.SweepSettings`, also :func:`sweep_settings`); the work is laid out and trained by the block
-engine (:mod:`jaxact.training.engine`): the runs of each activation and architecture in
-blocks, by one compiled program per (activation, architecture) and chunk length, the
-blocks dealt to the devices. :func:`sweep` only checkpoints and reports.
+(:class:`~jaxact.training.settings.SweepSettings`, also :func:`sweep_settings`); the work
+is laid out and trained by the block engine (:mod:`jaxact.training.engine`): the runs of
+each activation and architecture in blocks, by one compiled program per (activation,
+architecture) and chunk length, the blocks dealt to the devices. :func:`sweep` only checkpoints and reports.
 
 * **Architectures and held-out data.** ``grid={"hidden": [...]}`` or ``depth`` /
   ``width`` lists sweep the hidden layers: every (activation, architecture) is trained
@@ -182,7 +182,7 @@ def sweep(
         Default ``"adam"``.
       learning_rate: the learning rate of a named optimizer. Default 1e-2.
       hidden: hidden widths, used when ``sizes`` is ``None``. Default ``None``:
-        :data:`~jaxact.DEFAULT_HIDDEN`.
+        :data:`~jaxact.training.train.DEFAULT_HIDDEN`.
       depth: the number of hidden layers, an int or a list of ints ≥ 0 (a list sweeps
         them: an axis ``"depth"``). With ``width``, the hidden layers are ``(width,) *
         depth``; it replaces ``hidden`` and ``sizes`` (giving both is an error). Default
