@@ -10,7 +10,8 @@ The arguments are checked once into a frozen record
 (:class:`~jaxact.training.settings.SweepSettings`, also :func:`sweep_settings`); the work
 is laid out and trained by the block engine (:mod:`jaxact.training.engine`): the runs of
 each activation and architecture in blocks, by one compiled program per (activation,
-architecture) and chunk length, the blocks dealt to the devices. :func:`sweep` only checkpoints and reports.
+architecture) and chunk length, the blocks dealt to the devices. :func:`sweep` only
+checkpoints and reports.
 
 * **Architectures and held-out data.** ``grid={"hidden": [...]}`` or ``depth`` /
   ``width`` lists sweep the hidden layers: every (activation, architecture) is trained
