@@ -693,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
 
     quick = args.quick
     steps = 100 if quick else STEPS
-    repeat = 2 if quick else 3
+    repeat = 2 if quick else args.repeat
     cores = os.cpu_count() or 1
     jnp.zeros(()).block_until_ready()  # start the backend before timing anything
     info = machine()
