@@ -829,7 +829,25 @@ def _add_sweep(sub: Any) -> None:
     )
     s.add_argument("--standardize", action="store_true", help="scale features to mean 0, std 1")
     _add_sweep_training(s)
+    _add_sweep_layout(s)
     s.set_defaults(run=_cmd_sweep)
+
+
+def _add_sweep_layout(s: argparse.ArgumentParser) -> None:
+    """The sweep's mini-batches and block."""
+    s.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        metavar="B",
+        help="rows per step, drawn for each run from its own seed (default: every row)",
+    )
+    s.add_argument(
+        "--block",
+        type=_positive_int,
+        metavar="N",
+        help="runs per compiled block (default: the runs per activation and network, at "
+        "most 32 on CPU, 1024 on accelerators); runs equal bit for bit at equal blocks",
+    )
 
 
 def _add_sweep_training(s: argparse.ArgumentParser) -> None:
@@ -886,19 +904,6 @@ def _add_sweep_training(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument(
         "--log-every", type=_positive_int, default=10, metavar="N", help="log every N steps (10)"
-    )
-    s.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        metavar="B",
-        help="rows per step, drawn for each run from its own seed (default: every row)",
-    )
-    s.add_argument(
-        "--block",
-        type=_positive_int,
-        metavar="N",
-        help="runs per compiled block (default: the runs per activation and network, at "
-        "most 32 on CPU, 1024 on accelerators); runs equal bit for bit at equal blocks",
     )
     s.add_argument(
         "--devices", type=_devices, default="auto", help="'auto' (every device) or a count"

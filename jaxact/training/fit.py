@@ -86,39 +86,32 @@ def fit(
 
     ``params = init_mlp(key, sizes, activation=activation, init=init, dtype=dtype)``
     with exactly ``key``, then ``steps`` optimizer steps (:func:`~jaxact.make_chunk`).
-    The same key gives bitwise the same result, and with a sweep's ``block`` (and
-    ``batch_size``) the bits of the run with this key in that sweep. A second call that
-    computes the same thing (an equal optimizer, another key or learning rate of a named
-    optimizer, other data of the same shapes) compiles nothing.
+    The same key gives the same bits, and with a sweep's ``block`` (and ``batch_size``)
+    the bits of the run with this key in that sweep; an equal second call compiles nothing.
 
     Args:
       key: a PRNG key, ``jax.random.key(seed)``.
       data: a :class:`~jaxact.Task` or an ``(x, y)`` pair (see :func:`~jaxact.prepare_data`).
-      sizes: layer widths or pairs. Default ``None``: ``(d, *hidden, out)``.
-      hidden: hidden widths when ``sizes`` is ``None``. Default
-        :data:`~jaxact.training.train.DEFAULT_HIDDEN`.
+      sizes, hidden: layer widths (default ``(d, *hidden, out)``); hidden widths
+        (default :data:`~jaxact.training.train.DEFAULT_HIDDEN`).
       activation: the hidden activation: catalog name, record or callable.
-      optimizer: an optax ``GradientTransformation``, or a name for
-        :func:`~jaxact.make_optimizer` with ``learning_rate`` (a per-run argument).
+      optimizer: an optax transformation or a name (:func:`~jaxact.make_optimizer`).
       steps: number of optimizer steps, ≥ 1 (at most :data:`~jaxact.training.train.MAX_STEPS`).
       loss, init, dtype: the loss kind (default: the task's), the initializer (default:
         :func:`~jaxact.default_init`), the floating dtype (default float32).
-      log_every: logging period in steps. Default 1.
-      diagnostics: also log per-layer gradient norms and dead/saturated fractions.
+      log_every, diagnostics: the logging period (default 1); log gradient norms and
+        dead/saturated fractions too (default ``False``).
       learning_rate: used only when ``optimizer`` is a name. Default 1e-2.
       hyperparams: optimizer hyperparameters of this run, e.g. ``{"b1": 0.5}``.
       precision: matmul precision (see :func:`~jaxact.make_chunk`). Default ``"highest"``.
-      block: train the run in a block of ``block`` copies, the layout of a sweep's
-        block. Default 1. XLA may round a block of another size differently.
+      block: train the run in a block of ``block`` copies (a sweep's layout). Default 1.
       test: held-out data like ``data``: adds ``"test_loss"``, ``"test_accuracy"``.
       batch_size: rows per step from the run's key (:func:`~jaxact.make_chunk`), at
         most the samples. Default ``None``: full batch.
 
     Returns:
-      A :class:`FitResult`.
-
-    Raises:
-      ValueError / TypeError: bad data or settings, before anything compiles.
+      A :class:`FitResult`. Bad data or settings raise ``ValueError`` / ``TypeError``
+      before anything compiles.
 
     Examples:
       >>> import jax, numpy as np, jaxact as ja
