@@ -679,6 +679,7 @@ def train(
     after: Callable[[State, int], None] | None = None,
     *,
     sync: bool = False,
+    metrics: Sequence[str] | None = None,
 ) -> None:
     """Advance every run chunk by chunk from ``state.done`` to the end, in place.
 
@@ -686,7 +687,12 @@ def train(
     so that the devices never wait for the host; with ``sync`` (a checkpoint needs each
     chunk's carries before the next) each chunk is collected before the next starts.
     ``after(state, n)`` is called after each chunk of ``n`` steps is recorded.
+    ``metrics`` names the history's entries (every process gathers each, holding blocks
+    or not); default: those of this process's programs.
     """
+    if metrics is None:
+        p = next(iter(progs.values()))
+        metrics = sorted(p.advance[plan.chunks[0]].out_info[1])
     first = np.cumsum([0, *plan.chunks])
     todo = [(int(f), n) for f, n in zip(first[:-1], plan.chunks, strict=True) if f >= state.done]
     pending = None
@@ -698,13 +704,13 @@ def train(
                 dev = plan.device(a, b)
                 state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
         if pending is not None:
-            _collect(plan, state, *pending, after)
+            _collect(plan, state, *pending, after, metrics)
         pending = (first_step, n, out)
         if sync:
-            _collect(plan, state, *pending, after)
+            _collect(plan, state, *pending, after, metrics)
             pending = None
     if pending is not None:
-        _collect(plan, state, *pending, after)
+        _collect(plan, state, *pending, after, metrics)
 
 
 def _collect(
@@ -714,6 +720,7 @@ def _collect(
     n: int,
     out: Mapping[str, Mapping[int, Any]],
     after: Callable[[State, int], None] | None,
+    metrics: Sequence[str],
 ) -> None:
     """Record one chunk's metrics (fetched from every block)."""
     i0, count = first_step // plan.log_every, -(-n // plan.log_every)
@@ -721,8 +728,7 @@ def _collect(
     host = jax.device_get(out)  # every block's metrics in one transfer
     t = plan.logged.size
     for g, a in enumerate(plan.names):
-        metrics = sorted(next(iter(host[a].values()), None) or _metric_names(host))
-        for k in metrics:
+        for k in sorted(metrics):
             hist = plan.gather(a, {b: np.asarray(h[k]) for b, h in host[a].items()})
             if k not in state.logs:
                 fill = False if hist.dtype == bool else np.nan
@@ -734,8 +740,3 @@ def _collect(
     state.done = first_step + n
     if after is not None:
         after(state, n)
-
-
-def _metric_names(host: Mapping[str, Mapping[int, Any]]) -> list[str]:
-    """The metrics of a group of which this process holds no block (another group's)."""
-    return sorted(next(h for blocks in host.values() for h in blocks.values()))

@@ -347,7 +347,15 @@ def run_sweep(s: SweepSettings) -> SweepResult:
             xy = {
                 d: tuple(_engine.put(v, d) for v in (s.x, s.y, *s.test)) for d in plan.local_devices
             }
-            _engine.train(plan, state, progs, xy, after, sync=s.checkpoint is not None)
+            metrics = [
+                "accuracy",
+                "finite",
+                "loss",
+                *(("test_accuracy", "test_loss") * bool(s.test)),
+            ]
+            _engine.train(
+                plan, state, progs, xy, after, sync=s.checkpoint is not None, metrics=metrics
+            )
         params = _final_params(s, plan, state) if s.keep_params else None
     finally:
         if bar is not None:
