@@ -192,8 +192,16 @@ class _Run:
             key,
         )
         tx, opt_key, hp = _train.resolve_optimizer(optimizer, lr, shapes)
+        # the optimizer's hyperparameters, and σ_w², σ_b² of the initializer (grid axes)
         dtypes = hyperparam_dtypes(tx, shapes)
-        hp.update(_check_hyperparams(hyperparams, dtypes))
+        variances = {k: np.dtype(jax.tree.leaves(shapes)[0].dtype) for k in _init.INIT_AXES}
+        rest = hyperparams
+        if isinstance(hyperparams, Mapping):
+            rest = {k: v for k, v in hyperparams.items() if k not in variances}
+            given = {k: v for k, v in hyperparams.items() if k in variances}
+            hp.update(_check_hyperparams(given, variances))
+        hp.update(_check_hyperparams(rest or None, dtypes))
+        dtypes |= variances
         hp_arrays = {k: np.asarray([v], dtypes[k]) for k, v in sorted(hp.items())}
         impl = str(jax.random.key_impl(key))
         pk = self.program_key(opt_key, hp_arrays, data, impl)
