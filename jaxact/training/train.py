@@ -989,9 +989,8 @@ def prepare_data(
       ``(n, k)`` in ``dtype``; the kind; the layer specs ``[(n_in, n_out), ...]``.
 
     Raises:
-      ValueError: NaN/inf, empty or wrong-rank data, lengths or widths that differ,
-        labels out of range, layers that do not chain or do not fit the loss.
-      TypeError: ``data`` is neither a task nor a pair; non-integer labels.
+      ValueError / TypeError: bad data (NaN, empty, wrong rank or length, labels out of
+        range or not integers), layers that do not chain or fit the loss.
 
     Examples:
       >>> import numpy as np, jaxact as ja
