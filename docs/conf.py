@@ -54,7 +54,7 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"(jax|jaxlib|jnp|numpy|np|optax|chex|matplotlib|collections|typing|pathlib|os|"
-        r"enum|argparse|types|concurrent|contextlib|numbers|mpmath|dataclasses)(\..*)?",
+        r"enum|argparse|types|concurrent|contextlib|numbers|mpmath|scipy|dataclasses)(\..*)?",
     ),
     (r"py:.*", r"(Array|ArrayLike|DTypeLike|PyTree|Path|Callable|Sequence|Mapping|Any)"),
     (r"py:class", r"TypeAliasForwardRef"),  # how Sphinx marks an alias kept by name

@@ -861,6 +861,7 @@ References:
 
 _DEFAULT = rational_activation()
 rational = _DEFAULT.fn
+rational.__module__ = __name__  # the family's default member lives here, not in activations
 register_family("rational", _resolve)
 
 

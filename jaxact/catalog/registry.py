@@ -157,7 +157,7 @@ class Activation:
       oracle: the independent high-precision formula, written from the definition in
         mpmath: ``oracle(x, **params)`` for an elementwise entry (``x`` and the
         parameters are ``mpf``), ``oracle(xs)`` on a list of ``mpf`` (one row along the
-        axis) for a vector-valued one. :mod:`jaxact.check` evaluates it.
+        axis) for a vector-valued one. :mod:`jaxact.check.oracles` evaluates it.
       init: the name of the default initializer family (``"he_normal"``,
         ``"lecun_normal"``, ``"glorot_normal"``, ...); ``None``: chosen from the card
         by :func:`~jaxact.default_init`.
