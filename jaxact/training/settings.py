@@ -444,7 +444,7 @@ class SweepSettings:
 
     @property
     def groups(self) -> dict[str, tuple[str, int]]:
-        """Group name -> (activation, architecture index): one program each."""
+        """Each group's name mapped to its (activation, architecture index); one program each."""
         return {
             _group(a, self.archs, i): (a, i)
             for a in self.activations
@@ -453,7 +453,7 @@ class SweepSettings:
 
     @property
     def runs(self) -> int:
-        """Runs per group: grid points x seeds."""
+        """The number of runs per group (grid points times seeds)."""
         return self.seeds.size * int(np.prod([v.size for v in self.grid.values()]))
 
     def plan(self) -> _engine.Plan:

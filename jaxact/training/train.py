@@ -16,9 +16,9 @@ On top of it:
 * :func:`make_run` — ``run(key, x, y, hyperparams=None) -> (params, history)``: ``start``
   then ``advance`` over all the steps; pure and not jitted (jit it, or ``vmap`` it over
   keys and hyperparameters).
-* :func:`fit` — validates the data and runs the core over all the steps as a batch of
-  one run (or a block of copies of it), compiled once per program (see below),
-  returning a :class:`FitResult`.
+* :func:`~jaxact.training.fit.fit` — validates the data and runs the core over all the
+  steps as a batch of one run (or a block of copies of it), compiled once per program
+  (see below), returning a :class:`~jaxact.training.fit.FitResult`.
 * :func:`make_train_step` — one jitted optimizer step for any loss, for loops of one's own.
 
 The sweep (:func:`~jaxact.training.sweep`) runs the same core, ``vmap``-ped over blocks of runs.
@@ -27,12 +27,13 @@ The sweep (:func:`~jaxact.training.sweep`) runs the same core, ``vmap``-ped over
 other runs share its batch, nor on its place in it, but XLA may compile a batch of
 another size into kernels that round differently (measured on CPU: float64 runs differ
 in the last bit between batches of 1 and 32). The sweep therefore trains fixed blocks
-of runs (:mod:`jaxact.training.engine`), and :func:`fit` takes a ``block``: with the sweep's
-block it trains a block of copies of the run, bit for bit the sweep's numbers. A run
+of runs (:mod:`jaxact.training.engine`), and :func:`~jaxact.training.fit.fit` takes a
+``block``: with the sweep's block it trains a block of copies of the run, bit for bit the
+sweep's numbers. A run
 does not depend on how its steps are split into chunks either.
 
-**Compiled once per program.** :func:`fit` keeps its compiled programs keyed by what
-they compute: the network, the activation, the loss, the shapes of the data, and the
+**Compiled once per program.** :func:`~jaxact.training.fit.fit` keeps its compiled
+programs keyed by what they compute: the network, the activation, the loss, the shapes of the data, and the
 optimizer's computation (:func:`optimizer_key`: a named optimizer by its name, with the
 learning rate an argument; an optax object by a digest of its ``init`` and ``update``
 programs). A second ``fit`` with an equal but new ``optax.adam(1e-2)``, or a named
@@ -841,8 +842,8 @@ def make_run(
     None)))(keys, x, y)`` trains one model per key in one program.
 
     Args:
-      sizes, activation, kind, optimizer, init, log_every, diagnostics, dtype,
-        precision, batch_size: as in :func:`make_chunk`.
+      sizes, activation, kind, optimizer, init, log_every: as in :func:`make_chunk`.
+      diagnostics, dtype, precision, batch_size: as in :func:`make_chunk`.
       steps: number of optimizer steps, ≥ 1 (at most :data:`MAX_STEPS`).
 
     Returns:
