@@ -34,10 +34,10 @@ does not depend on how its steps are split into chunks either.
 
 **Compiled once per program.** :func:`~jaxact.training.fit.fit` keeps its compiled
 programs keyed by what they compute: the network, the activation, the loss, the shapes
-of the data, and the optimizer's computation (:func:`optimizer_key`: a named optimizer by its name, with the
-learning rate an argument; an optax object by a digest of its ``init`` and ``update``
-programs). A second ``fit`` with an equal but new ``optax.adam(1e-2)``, or a named
-optimizer at another learning rate, compiles nothing.
+of the data, and the optimizer's computation (:func:`optimizer_key`: a named optimizer
+by its name, with the learning rate an argument; an optax object by a digest of its
+``init`` and ``update`` programs). A second ``fit`` with an equal but new
+``optax.adam(1e-2)``, or a named optimizer at another learning rate, compiles nothing.
 
 **Matmul precision.** Every matrix product of the core is traced under
 ``jax.default_matmul_precision(precision)``, ``"highest"`` by default: float32 products
