@@ -256,6 +256,41 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     timed_names = ("relu", "rational:relu") if quick else (*fx, *RATIONAL)
     times = step_times(settings[0], timed_names)
     shapes = learned_shapes(sweeps[settings[0].label])
+    path = save(draw(shapes, acc), out, "rational_activations")
+    return Result(
+        name="rational_activations",
+        title=TITLE,
+        claim=CLAIM,
+        source=SOURCE,
+        method=METHOD,
+        criterion=CRITERION,
+        checks=_checks(settings, sweeps, acc, shapes, fx),
+        metrics={
+            **{
+                f"test_accuracy_{lab}_{a}": float(np.mean(by[a]))
+                for lab, by in acc.items()
+                for a in by
+            },
+            **{f"step_seconds_{a}": t for a, t in times.items()},
+            **{f"verdict_{lab}": v for lab, v in verdicts.items()},
+        },
+        tables=_tables(acc, rows, times, fx),
+        figures=[path],
+        finding=_finding(verdicts, times),
+        notes=[
+            "The fits are least squares on [−3, 3]: outside it the rational grows like x "
+            "(m − n = 1), with the slope a₅/|b₄| (gelu's fit: −x/2 beyond the roots of its "
+            "denominator at ±4.44). A pre-activation beyond ±3 sees a different function than "
+            "the one the fit approximates.",
+            "One optimizer, one learning rate and a fixed step budget for every activation, "
+            "the coefficients trained with the weights; per-unit coefficients "
+            "(`rational:relu:unit`) and other degrees are not measured here.",
+        ],
+    )
+
+
+def _checks(settings, sweeps, acc, shapes, fx) -> list:
+    """No run diverged, the best held-out accuracy per setting, and the learned shapes sane."""
     unique = {id(sw): sw for by in sweeps.values() for sw in by.values()}
     diverged = sum(int(np.sum(np.asarray(sw.diverged))) for sw in unique.values())
     min_q = min(float(np.min(q)) for _, q, _ in shapes.values())
@@ -267,8 +302,23 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         checks.append(check(f"best held-out accuracy, {s.label}", best[s.label], ">=", floor))
     checks.append(check("smallest Q of a learned shape on [-4, 4]", min_q, ">=", 1.0))
     checks.append(check("learned shapes finite on [-4, 4]", float(finite), "==", 1.0))
-    fig = draw(shapes, acc)
-    path = save(fig, out, "rational_activations")
+    return checks
+
+
+def _finding(verdicts: dict, times: dict) -> str:
+    """Whether learning the shape pays, and the time of a step against the fixed start."""
+    pairs = [(s, r) for s, r in zip(STARTS, RATIONAL, strict=True) if r in times]
+    ratio = float(np.mean([times[r] / times[s] for s, r in pairs]))
+    return (
+        f"Does learning the shape pay on these tasks? Overall: {verdicts['overall']} ("
+        + "; ".join(f"{lab}: {v}" for lab, v in verdicts.items() if lab != "overall")
+        + f"). A training step with a rational activation takes {ratio:.1f}× the time of the "
+        "fixed activation it starts from (forward+backward, digits, 1 hidden layer)."
+    )
+
+
+def _tables(acc: dict, rows: list, times: dict, fx) -> list:
+    """The verdict table and the accuracy-and-time table."""
     acc_rows = [
         [
             lab,
@@ -280,65 +330,22 @@ def run(quick: bool, out: pathlib.Path) -> Result:
         for lab, by in acc.items()
         for a in (*fx, *RATIONAL)
     ]
-    pairs = [(s, r) for s, r in zip(STARTS, RATIONAL, strict=True) if r in times]
-    ratio = float(np.mean([times[r] / times[s] for s, r in pairs]))
-    finding = (
-        f"Does learning the shape pay on these tasks? Overall: {verdicts['overall']} ("
-        + "; ".join(f"{lab}: {v}" for lab, v in verdicts.items() if lab != "overall")
-        + f"). A training step with a rational activation takes {ratio:.1f}× the time of the "
-        "fixed activation it starts from (forward+backward, digits, 1 hidden layer)."
-    )
-    return Result(
-        name="rational_activations",
-        title=TITLE,
-        claim=CLAIM,
-        source=SOURCE,
-        method=METHOD,
-        criterion=CRITERION,
-        checks=checks,
-        metrics={
-            **{
-                f"test_accuracy_{lab}_{a}": float(np.mean(by[a]))
-                for lab, by in acc.items()
-                for a in by
-            },
-            **{f"step_seconds_{a}": t for a, t in times.items()},
-            **{f"verdict_{lab}": v for lab, v in verdicts.items()},
-        },
-        tables=[
-            Table(
-                f"Learned against fixed (held-out accuracy, {SEEDS} seeds; beats / loses to: "
-                f"a difference > {100 * MARGIN:g} point with the 95% CI excluding 0; points "
-                "± 95% CI)",
-                [
-                    "setting",
-                    "rational",
-                    "accuracy %",
-                    "against its start",
-                    "against the best fixed",
-                ],
-                rows,
-            ),
-            Table(
-                "Held-out accuracy (mean ± 95% CI) and the time of one training step (ms; ratio "
-                "to the fixed activation of the same start)",
-                ["setting", "activation", "accuracy", "step ms", "× start"],
-                acc_rows,
-                csv="rational_activations.csv",
-            ),
-        ],
-        figures=[path],
-        finding=finding,
-        notes=[
-            "The fits are least squares on [−3, 3]: outside it the rational grows like x "
-            "(m − n = 1), with the slope a₅/|b₄| (gelu's fit: −x/2 beyond the roots of its "
-            "denominator at ±4.44). A pre-activation beyond ±3 sees a different function than "
-            "the one the fit approximates.",
-            "One optimizer, one learning rate and a fixed step budget for every activation, "
-            "the coefficients trained with the weights; per-unit coefficients "
-            "(`rational:relu:unit`) and other degrees are not measured here.",
-        ],
-    )
+    return [
+        Table(
+            f"Learned against fixed (held-out accuracy, {SEEDS} seeds; beats / loses to: "
+            f"a difference > {100 * MARGIN:g} point with the 95% CI excluding 0; points "
+            "± 95% CI)",
+            ["setting", "rational", "accuracy %", "against its start", "against the best fixed"],
+            rows,
+        ),
+        Table(
+            "Held-out accuracy (mean ± 95% CI) and the time of one training step (ms; ratio "
+            "to the fixed activation of the same start)",
+            ["setting", "activation", "accuracy", "step ms", "× start"],
+            acc_rows,
+            csv="rational_activations.csv",
+        ),
+    ]
 
 
 def _pm(v: np.ndarray) -> str:
