@@ -123,8 +123,8 @@ def model_flops(sizes: list[tuple[int, int]], n: int) -> int:
 
 def reference_data() -> tuple[Any, np.ndarray, np.ndarray, str, list[tuple[int, int]]]:
     task = ja.load_task("iris")
-    x, y, kind, specs = ja.prepare_data(task)
-    return task, x, y, kind, specs
+    x, y, loss, specs = ja.prepare_data(task)
+    return task, x, y, loss, specs
 
 
 # --------------------------------------------------------------------------------------
@@ -228,27 +228,27 @@ def report_depth_grid(out: Any, task: Any, steps: int, repeat: int) -> None:
     )
 
 
-def bench_naive(x: np.ndarray, y: np.ndarray, kind: str, specs: Any, steps: int) -> dict:
+def bench_naive(x: np.ndarray, y: np.ndarray, loss: str, specs: Any, steps: int) -> dict:
     """A Python loop over a jitted step; one seed per activation, compile excluded."""
     per_step = []
     batch = (jnp.asarray(x), jnp.asarray(y))
     for act in ACTIVATIONS:
         tx = optax.adam(LR)
-        step = ja.make_train_step(ja.make_loss(kind, act), tx)
+        step = ja.make_train_step(ja.make_loss(loss, act), tx)
         params = ja.init_mlp(jax.random.key(0), specs, activation=act)
         state = tx.init(params)
-        params, state, loss = step(params, state, batch)  # compile
-        loss.block_until_ready()
+        params, state, value = step(params, state, batch)  # compile
+        value.block_until_ready()
         w = time.perf_counter()
         for _ in range(steps):
-            params, state, loss = step(params, state, batch)
-        loss.block_until_ready()
+            params, state, value = step(params, state, batch)
+        value.block_until_ready()
         per_step.append((time.perf_counter() - w) / steps)
     return {"per_model_step": float(np.mean(per_step)), "runs": len(ACTIVATIONS), "steps": steps}
 
 
 def bench_scan(
-    task: Any, kind: str, specs: Any, seeds: int, steps: int, options: dict | None = None
+    task: Any, loss: str, specs: Any, seeds: int, steps: int, options: dict | None = None
 ) -> dict[str, Any]:
     """jax.jit(make_run(...)) called once per run (compile excluded, reported apart)."""
     x, y = jnp.asarray(ja.prepare_data(task)[0]), jnp.asarray(ja.prepare_data(task)[1])
@@ -258,7 +258,7 @@ def bench_scan(
             ja.make_run(
                 specs,
                 activation=act,
-                kind=kind,
+                loss=loss,
                 optimizer=optax.adam(LR),
                 steps=steps,
                 log_every=LOG_EVERY,
@@ -349,7 +349,7 @@ def bench_torch_bmm(x: np.ndarray, y: np.ndarray, specs: Any, seeds: int, steps:
     return {"per_model_step": total / (len(ACTIVATIONS) * seeds * steps)}
 
 
-def bench_grouping_vs_switch(task: Any, kind: str, specs: Any, seeds: int, steps: int) -> dict:
+def bench_grouping_vs_switch(task: Any, loss: str, specs: Any, seeds: int, steps: int) -> dict:
     """Two one-program designs, both built from make_run and compiled alike:
     groups (a vmap per activation) and a vmapped lax.switch over the activations."""
     x, y = (jnp.asarray(a) for a in ja.prepare_data(task)[:2])
@@ -359,7 +359,7 @@ def bench_grouping_vs_switch(task: Any, kind: str, specs: Any, seeds: int, steps
         return ja.make_run(
             specs,
             activation=act,
-            kind=kind,
+            loss=loss,
             optimizer=optax.adam(LR),
             steps=steps,
             log_every=LOG_EVERY,
@@ -697,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     jnp.zeros(()).block_until_ready()  # start the backend before timing anything
     info = machine()
-    task, x, y, kind, specs = reference_data()
+    task, x, y, loss, specs = reference_data()
     flops_step = model_flops(specs, x.shape[0])
     lines: list[str] = []
 
@@ -748,10 +748,10 @@ def main(argv: list[str] | None = None) -> int:
     t = sw["cold_timing"]
 
     # Baselines.
-    naive = bench_naive(x, y, kind, specs, steps)
-    scan = bench_scan(task, kind, specs, SEEDS if not quick else 4, steps)
+    naive = bench_naive(x, y, loss, specs, steps)
+    scan = bench_scan(task, loss, specs, SEEDS if not quick else 4, steps)
     scan_opt = bench_scan(
-        task, kind, specs, SEEDS if not quick else 4, steps, ja.compiler_options("cpu")
+        task, loss, specs, SEEDS if not quick else 4, steps, ja.compiler_options("cpu")
     )
     torch_rows: list[tuple[int, dict, dict]] = []
     try:
@@ -903,7 +903,7 @@ def main(argv: list[str] | None = None) -> int:
     out("")
 
     # Grouping vs switch.
-    gs = bench_grouping_vs_switch(task, kind, specs, SEEDS, steps)
+    gs = bench_grouping_vs_switch(task, loss, specs, SEEDS, steps)
     out("## One program for several activations: groups vs a vmapped lax.switch\n")
     out("| design | compile (CPU s) | run (wall s) | run (CPU s) | model-steps/s |")
     out("|---|---:|---:|---:|---:|")

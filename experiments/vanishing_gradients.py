@@ -86,7 +86,7 @@ DEPTH_TRAIN = 8
 LR = 0.1
 
 
-def error_signals(params, x, y, activation: str, kind: str) -> list[jax.Array]:
+def error_signals(params, x, y, activation: str, loss: str) -> list[jax.Array]:
     """Per-example error signals δ_l = ∂ℓ_n/∂z_l of every layer, by zero probes.
 
     The forward pass adds a zero array e_l of the shape of each pre-activation z_l
@@ -97,7 +97,7 @@ def error_signals(params, x, y, activation: str, kind: str) -> list[jax.Array]:
       One ``(n, n_out_l)`` array per layer, first layer first.
     """
     f = ja.get(activation).fn
-    loss_of = ja.loss_for(kind)
+    loss_of = ja.loss_for(loss)
     n = x.shape[0]
 
     def total(probes):

@@ -176,7 +176,7 @@ def _train(task: ja.Task, seeds: int, n_steps: int) -> tuple[np.ndarray, np.ndar
         ja.make_run(
             task.sizes(HIDDEN),
             activation=fn,
-            kind=task.loss,
+            loss=task.loss,
             optimizer=optax.sgd(LR),
             steps=n_steps,
             init="glorot_normal",

@@ -511,7 +511,7 @@ def _load_data(args: argparse.Namespace) -> Any:
             args.data,
             label=args.label,
             features=args.features,
-            kind=args.kind,
+            loss=args.kind,
             standardize=args.standardize,
         )
     for flag, val in (

@@ -105,7 +105,7 @@ def test_fit_same_key_bitwise_and_history():
     for k in a.history:
         np.testing.assert_array_equal(a.history[k], b.history[k])
     h = a.history
-    assert a.kind == "binary" and a.sizes == [(3, 6), (6, 6), (6, 1)]
+    assert a.loss == "binary" and a.sizes == [(3, 6), (6, 6), (6, 1)]
     np.testing.assert_array_equal(h["step"], [0, 10, 20, 30])
     assert h["loss"].shape == h["accuracy"].shape == (4,)
     assert h["grad_norm"].shape == (4, 3) and h["dead"].shape == h["saturated"].shape == (4, 2)
@@ -122,7 +122,7 @@ def test_make_run_vmap_rows_equal_fit_and_hyperparams():
     x = np.asarray(jax.random.normal(jax.random.key(9), (20, 2)), np.float32)
     y = (x[:, 0] * x[:, 1] > 0).astype(np.int32)
     tx = ja.make_optimizer("adam", 1e-2, inject=True)
-    run = ja.make_run((2, 6, 1), activation="tanh", kind="binary", optimizer=tx, steps=25)
+    run = ja.make_run((2, 6, 1), activation="tanh", loss="binary", optimizer=tx, steps=25)
     keys = jnp.stack([jax.random.key(s) for s in (3, 5)])
     params, hist = jax.jit(jax.vmap(run, in_axes=(0, None, None)))(keys, x, y)
     assert hist["loss"].shape == (2, 26)
@@ -144,7 +144,7 @@ def test_make_run_vmap_rows_equal_fit_and_hyperparams():
     assert float(hist_lr["loss"][1, -1]) < float(hist_lr["loss"][0, -1]) - 0.05
     with pytest.raises(ValueError, match=r"`hyperparams`.*inject_hyperparams"):
         ja.make_run(
-            (2, 6, 1), activation="tanh", kind="binary", optimizer=optax.adam(1e-2), steps=2
+            (2, 6, 1), activation="tanh", loss="binary", optimizer=optax.adam(1e-2), steps=2
         )(keys[0], x, y, {"learning_rate": 0.1})
     with pytest.raises(ValueError, match=r"`hyperparams`.*\['momentum'\]"):
         run(keys[0], x, y, {"momentum": 0.1})
@@ -169,7 +169,7 @@ def test_identity_network_reaches_least_squares():
         log_every=250,
         dtype=jnp.float64,
     )
-    assert res.kind == "regression" and np.isnan(res.final_accuracy)
+    assert res.loss == "regression" and np.isnan(res.final_accuracy)
     gap = res.final_loss - ls
     assert -1e-12 <= gap <= 1e-4, gap
     # the fitted network is that affine map
@@ -188,7 +188,7 @@ def test_seed002_network_on_iris(activation):
     run = ja.make_run(
         task.sizes((6, 6)),
         activation=activation,
-        kind="softmax",
+        loss="softmax",
         optimizer=optax.adam(1e-2),
         steps=1000,
         log_every=100,
@@ -210,7 +210,7 @@ def test_seed002_table_integer_features():
         steps=150,
         log_every=150,
     )
-    assert res.kind == "binary" and res.final_accuracy == 1.0
+    assert res.loss == "binary" and res.final_accuracy == 1.0
     if "flowers" in ja.task_names():
         task = ja.load_task("flowers")
         assert np.issubdtype(task.x.dtype, np.integer)
@@ -349,7 +349,7 @@ def test_make_chunk_chunks_compose_to_one_advance():
     x = np.linspace(-1, 1, 24)[:, None]
     y = np.sin(3 * x)
     core = ja.make_chunk(
-        (1, 8, 1), activation="tanh", kind="regression", optimizer=optax.adam(1e-2), log_every=4
+        (1, 8, 1), activation="tanh", loss="regression", optimizer=optax.adam(1e-2), log_every=4
     )
     carry = core.start(jax.random.key(0))
     whole_carry, whole = jax.jit(lambda c: core.advance(c, (x, y), 20))(carry)
@@ -364,7 +364,7 @@ def test_make_chunk_chunks_compose_to_one_advance():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert whole["finite"].dtype == jnp.bool_ and bool(whole["finite"].all())
     with pytest.raises(ValueError, match="`precision`"):
-        ja.make_chunk((1, 2, 1), activation="tanh", kind="regression",
+        ja.make_chunk((1, 2, 1), activation="tanh", loss="regression",
                       optimizer=optax.adam(1e-2), precision="tf32")  # fmt: skip
 
 
@@ -373,7 +373,7 @@ def test_make_chunk_chunks_compose_to_one_advance():
     [
         lambda: ja.fit(jax.random.key(0), (TABLE_X, TABLE_Y), **{**FIT, "steps": 10**12}),
         lambda: ja.make_run(
-            (3, 1), activation="relu", kind="binary", optimizer=optax.adam(1e-2), steps=10**12
+            (3, 1), activation="relu", loss="binary", optimizer=optax.adam(1e-2), steps=10**12
         ),
         lambda: ja.logged_steps(10**12),
     ],
@@ -433,11 +433,11 @@ def test_make_chunk_held_out_metrics_at_the_logged_steps():
     iris = _iris()
     train, test = ja.split_task(iris, test_fraction=0.2, seed=0)
     x, y, kind, specs = ja.prepare_data(train, hidden=(5,), dtype=jnp.float64)
-    xt, yt = ja.prepare_test(test, x=x, kind=kind, sizes=specs, dtype=jnp.float64)
+    xt, yt = ja.prepare_test(test, x=x, loss=kind, sizes=specs, dtype=jnp.float64)
     tx = optax.adam(0.05)
     loss = ja.loss_for(kind)
     for log_every in (1, 3):
-        core = ja.make_chunk(specs, activation="tanh", kind=kind, optimizer=tx,
+        core = ja.make_chunk(specs, activation="tanh", loss=kind, optimizer=tx,
                              log_every=log_every, dtype=jnp.float64)  # fmt: skip
         adv = jax.jit(core.advance, static_argnums=2)
         c0 = core.start(jax.random.key(1))
@@ -470,13 +470,51 @@ def test_prepare_test_rejects_a_mismatch():
     iris = _iris()
     x, _, kind, specs = ja.prepare_data(iris)
     with pytest.raises(ValueError, match=r"`test`: expected 4 features"):
-        ja.prepare_test((iris.x[:, :3], iris.y), x=x, kind=kind, sizes=specs)
+        ja.prepare_test((iris.x[:, :3], iris.y), x=x, loss=kind, sizes=specs)
     with pytest.raises(ValueError, match=r"`test`: .*labels must lie in \[0, 2\]"):
-        ja.prepare_test((iris.x, iris.y + 1), x=x, kind=kind, sizes=specs)
+        ja.prepare_test((iris.x, iris.y + 1), x=x, loss=kind, sizes=specs)
     with pytest.raises(TypeError, match=r"`test`: expected a Task"):
-        ja.prepare_test(iris.x, x=x, kind=kind, sizes=specs)
+        ja.prepare_test(iris.x, x=x, loss=kind, sizes=specs)
     bin_task = ja.load_task("xor")
     with pytest.raises(ValueError, match=r"`test`: expected a 'softmax' task"):
-        ja.prepare_test(bin_task, x=x, kind=kind, sizes=specs)
-    xt, yt = ja.prepare_test((iris.x[:5], iris.y[:5]), x=x, kind=kind, sizes=specs)
+        ja.prepare_test(bin_task, x=x, loss=kind, sizes=specs)
+    xt, yt = ja.prepare_test((iris.x[:5], iris.y[:5]), x=x, loss=kind, sizes=specs)
     assert xt.shape == (5, 4) and yt.dtype == np.int32
+
+
+def test_old_kind_keyword_and_attribute_are_deprecated():
+    # `kind`, the old name of `loss`: the same result, with a DeprecationWarning;
+    # both given is a TypeError naming both.
+    x, y = TABLE_X, TABLE_Y
+    common = dict(activation="tanh", optimizer=optax.sgd(0.1), log_every=2)
+    new = ja.make_chunk((3, 2, 1), loss="binary", **common)
+    with pytest.warns(DeprecationWarning, match=r"make_chunk\(kind=...\) is deprecated"):
+        old = ja.make_chunk((3, 2, 1), kind="binary", **common)
+    key = jax.random.key(0)
+    _, h_new = new.advance(new.start(key), (x, y), 2)
+    _, h_old = old.advance(old.start(key), (x, y), 2)
+    np.testing.assert_array_equal(np.asarray(h_new["loss"]), np.asarray(h_old["loss"]))
+    run_new = ja.make_run((3, 2, 1), loss="binary", steps=2, **common)
+    with pytest.warns(DeprecationWarning, match=r"make_run\(kind=...\) is deprecated"):
+        run_old = ja.make_run((3, 2, 1), kind="binary", steps=2, **common)
+    np.testing.assert_array_equal(
+        np.asarray(run_new(key, x, y)[1]["loss"]), np.asarray(run_old(key, x, y)[1]["loss"])
+    )
+    xp, _, loss, specs = ja.prepare_data((x, y), sizes=(3, 2, 1))
+    xt, yt = ja.prepare_test((x, y), x=xp, loss=loss, sizes=specs)
+    with pytest.warns(DeprecationWarning, match=r"prepare_test\(kind=...\) is deprecated"):
+        xt_old, yt_old = ja.prepare_test((x, y), x=xp, kind=loss, sizes=specs)
+    np.testing.assert_array_equal(xt, xt_old)
+    np.testing.assert_array_equal(yt, yt_old)
+    for call in (
+        lambda: ja.make_chunk((3, 2, 1), loss="binary", kind="binary", **common),
+        lambda: ja.make_run((3, 2, 1), loss="binary", kind="binary", steps=2, **common),
+        lambda: ja.prepare_test((x, y), x=xp, loss=loss, kind=loss, sizes=specs),
+    ):
+        with pytest.raises(TypeError, match="both `loss` and its old name `kind`"):
+            call()
+    with pytest.raises(TypeError, match=r"`loss`: make_chunk\(\) needs a loss"):
+        ja.make_chunk((3, 2, 1), **common)
+    res = ja.FitResult(params=[], history={}, sizes=[(3, 1)], loss="binary")
+    with pytest.warns(DeprecationWarning, match=r"FitResult.kind is deprecated"):
+        assert res.kind == res.loss == "binary"

@@ -138,7 +138,7 @@ class ProgramKey:
     Attributes:
       activation: the catalog name of the hidden activation (or a callable).
       specs: the layer specs.
-      kind: the loss kind.
+      loss: the loss's name.
       optimizer: the optimizer's computation (:class:`~jaxact.OptimizerKey`).
       init: the initializer (name, callable or ``None``).
       dtype: the floating dtype.
@@ -156,7 +156,7 @@ class ProgramKey:
 
     activation: Any
     specs: tuple[tuple[int, int], ...]
-    kind: str
+    loss: str
     optimizer: _train.OptimizerKey
     init: Any
     dtype: str
@@ -203,7 +203,7 @@ def _core(key: ProgramKey, tx: optax.GradientTransformation) -> _train.Chunk:
     return _train.make_chunk(
         key.specs,
         activation=key.activation,
-        kind=key.kind,
+        loss=key.loss,
         optimizer=tx,
         init=key.init,
         log_every=key.log_every,
@@ -252,7 +252,7 @@ def _start_key(key: ProgramKey) -> ProgramKey:
     ``init_mlp`` depends on the activation only through them."""
     if not isinstance(key.activation, str):
         return dataclasses.replace(
-            key, kind="", log_every=0, precision="", test=None, diagnostics=False
+            key, loss="", log_every=0, precision="", test=None, diagnostics=False
         )
     rec = _acts.get(key.activation)
     how = key.init if key.init is not None else _init.default_init(rec)
@@ -260,7 +260,7 @@ def _start_key(key: ProgramKey) -> ProgramKey:
     return dataclasses.replace(
         key,
         activation=f"init {how!r} {learnable!r}",
-        kind="",
+        loss="",
         log_every=0,
         precision="",
         test=None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -42,13 +43,21 @@ class FitResult:
         ``"max_abs_f"`` ``(T, L-1)`` for a rational activation); with held-out data,
         ``"test_loss"`` and ``"test_accuracy"`` ``(T,)``.
       sizes: the layer specs ``[(n_in, n_out), ...]``.
-      kind: the loss kind.
+      loss: the loss's name (``"softmax"``, ``"binary"`` or ``"regression"``).
     """
 
     params: list[dict[str, Any]]
     history: dict[str, np.ndarray]
     sizes: list[tuple[int, int]]
-    kind: str
+    loss: str
+
+    @property
+    def kind(self) -> str:
+        """The old name of :attr:`loss` (deprecated)."""
+        warnings.warn(
+            "FitResult.kind is deprecated; use FitResult.loss", DeprecationWarning, stacklevel=2
+        )
+        return self.loss
 
     @property
     def final_loss(self) -> float:
@@ -97,7 +106,7 @@ def fit(
       activation: the hidden activation: catalog name, record or callable.
       optimizer: an optax transformation or a name (:func:`~jaxact.make_optimizer`).
       steps: number of optimizer steps, ≥ 1 (at most :data:`~jaxact.training.train.MAX_STEPS`).
-      loss, init, dtype: the loss kind (default: the task's), the initializer (default:
+      loss, init, dtype: the loss (default: the task's), the initializer (default:
         :func:`~jaxact.default_init`), the floating dtype (default float32).
       log_every, diagnostics: the logging period (default 1); log gradient norms and
         dead/saturated fractions too (default ``False``).
@@ -127,14 +136,14 @@ def fit(
     log_every = _validate.positive_int("log_every", log_every)
     _train.check_run_size(steps, log_every)
     block = _validate.positive_int("block", block)
-    x, y, kind, specs = _train.prepare_data(
+    x, y, loss, specs = _train.prepare_data(
         data, sizes=sizes, hidden=hidden, loss=loss, dtype=dtype
     )
     held_out = (
-        () if test is None else _train.prepare_test(test, x=x, kind=kind, sizes=specs, dtype=dtype)
+        () if test is None else _train.prepare_test(test, x=x, loss=loss, sizes=specs, dtype=dtype)
     )
     run = _Run(
-        specs=specs, activation=activation, kind=kind, init=init, log_every=log_every,
+        specs=specs, activation=activation, loss=loss, init=init, log_every=log_every,
         diagnostics=bool(diagnostics), dtype=jnp.dtype(dtype),
         precision=_validate.choice("precision", precision, _train.PRECISIONS),
         batch_size=_train.check_batch_size(batch_size, x.shape[0]), block=block,
@@ -148,7 +157,7 @@ class _Run:
 
     specs: list[tuple[int, int]]
     activation: Any
-    kind: str
+    loss: str
     init: Any
     log_every: int
     diagnostics: bool
@@ -163,7 +172,7 @@ class _Run:
         return _engine.ProgramKey(
             activation=act.rec.name if named else self.activation,
             specs=tuple(tuple(s) for s in self.specs),
-            kind=self.kind,
+            loss=self.loss,
             optimizer=opt_key,
             init=self.init,
             dtype=str(self.dtype),
@@ -217,7 +226,7 @@ class _Run:
         leaves = _engine.carries(plan, state)["run"]
         carry = jax.tree.unflatten(jax.tree.structure(progs.carry), [v[0] for v in leaves])
         history = {"step": plan.logged, **{k: v[0, 0] for k, v in state.logs.items()}}
-        return FitResult(params=carry[0], history=history, sizes=self.specs, kind=self.kind)
+        return FitResult(params=carry[0], history=history, sizes=self.specs, loss=self.loss)
 
 
 def _check_hyperparams(

@@ -110,7 +110,8 @@ class SweepResult:
         the compile phase; both 0 when every program came from the cache), ``"run"``
         (initialization and training, host transfers included), ``"checkpoint"``
         (writing checkpoints), ``"total"`` (the whole call).
-      kind: the loss kind.
+      kind: the name of the loss (``"softmax"``, ``"binary"`` or ``"regression"``;
+        ``loss`` holds the loss values).
       sizes: the layer specs ``[(n_in, n_out), ...]`` (over architectures: one list per
         architecture).
       config: the sweep's settings (optimizer, learning rate, devices, block, ...).

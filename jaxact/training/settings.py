@@ -349,8 +349,8 @@ class SweepSettings:
 
     Attributes:
       x, y: the training data as from :func:`~jaxact.prepare_data`; ``test``: ``()`` or
-        the held-out ``(x, y)``; ``task``: the task's name (or ``""``); ``kind``: the
-        loss kind.
+        the held-out ``(x, y)``; ``task``: the task's name (or ``""``); ``loss``: the
+        loss's name.
       activations: the catalog names, in order.
       archs: the architectures; ``specs``: the layer specs of each.
       seeds: ``(S,)`` int64; ``grid``: axis -> values (float64), in order.
@@ -369,7 +369,7 @@ class SweepSettings:
     y: np.ndarray
     test: tuple[np.ndarray, ...]
     task: str
-    kind: str
+    loss: str
     activations: tuple[str, ...]
     archs: Architectures
     specs: tuple[list[tuple[int, int]], ...]
@@ -408,11 +408,11 @@ class SweepSettings:
         devs = _check_devices(a["devices"])
         dt = _validate.float_dtype("dtype", a["dtype"])
         archs = _check_archs(a["hidden"], a["depth"], a["width"], a["grid"], a["sizes"])
-        x, y, kind, specs = _train.prepare_data(
+        x, y, loss, specs = _train.prepare_data(
             data, sizes=a["sizes"], hidden=archs.hidden[0], loss=a["loss"], dtype=dt
         )
         test = () if a["test"] is None else _train.prepare_test(
-            a["test"], x=x, kind=kind, sizes=specs, dtype=dt
+            a["test"], x=x, loss=loss, sizes=specs, dtype=dt
         )  # fmt: skip
         if a["init"] is not None:
             _init.initializer(a["init"])
@@ -422,7 +422,7 @@ class SweepSettings:
         _train.check_run_size(steps, log_every, runs=runs * len(recs) * len(archs.hidden))
         block = a["block"]
         return cls(
-            x=x, y=y, test=tuple(test), task=_task_name(data), kind=kind,
+            x=x, y=y, test=tuple(test), task=_task_name(data), loss=loss,
             activations=tuple(r.name for r in recs), archs=archs,
             specs=(specs, *(_mlp.layer_specs((x.shape[1], *h, specs[-1][1]))
                             for h in archs.hidden[1:])),
@@ -478,7 +478,7 @@ class SweepSettings:
         return _engine.ProgramKey(
             activation=activation,
             specs=tuple(tuple(v) for v in self.specs[i]),
-            kind=self.kind,
+            loss=self.loss,
             optimizer=self.opt_key,
             init=self.init,
             dtype=str(self.dtype),
@@ -511,7 +511,7 @@ class SweepSettings:
             if archs.dim is None
             else {"dim": archs.dim, "coords": archs.coords, "hidden": archs.hidden},
             "test": None if not self.test else _ckpt.fingerprint({}, *self.test)[1],
-            "kind": self.kind,
+            "kind": self.loss,  # the key old checkpoints were fingerprinted with
             "init": init if isinstance(init, str) or init is None else getattr(
                 init, "__qualname__", ""),
             "dtype": str(self.dtype),
@@ -533,7 +533,7 @@ class SweepSettings:
         and diagnostics) that train one run of architecture ``arch`` as this sweep does."""
         return dict(
             data=(self.x, self.y), sizes=self.specs[arch], optimizer=self.optimizer,
-            learning_rate=self.learning_rate, steps=self.steps, loss=self.kind, init=self.init,
+            learning_rate=self.learning_rate, steps=self.steps, loss=self.loss, init=self.init,
             log_every=self.log_every, dtype=self.dtype, precision=self.precision,
             block=self.block, test=self.test or None, batch_size=self.batch_size,
         )  # fmt: skip

@@ -206,12 +206,12 @@ def sweep(
         learning_rate=1e-2)``) sweeps any of its numeric hyperparameters (``"b1"``,
         ``"eps"``, ...). Default ``None``: no grid axes.
       test: held-out data in the forms of ``data`` (e.g. from
-        :func:`~jaxact.split_task`), with the training data's width, kind and classes
+        :func:`~jaxact.split_task`), with the training data's width, loss and classes
         (:func:`~jaxact.prepare_test`). At every logged step each run's loss and
         accuracy on it are computed on the device with the parameters of that step:
         ``SweepResult.test_loss`` and ``test_accuracy``. It does not change the
         training numbers. Default ``None``.
-      loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default: the task's kind, or
+      loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default: the task's loss, or
         inferred from ``y``.
       init: initializer name or callable. Default: each activation's
         :func:`~jaxact.default_init`.
@@ -503,7 +503,7 @@ def _result(
         diverged=diverged.reshape(lead),
         params=params,
         timing=timing,
-        kind=s.kind,
+        kind=s.loss,
         sizes=list(s.specs[0]) if archs.dim is None else [list(v) for v in s.specs],
         config={
             **{k: v for k, v in config.items() if k not in ("activations", "seeds", "grid")},

@@ -568,7 +568,7 @@ def make_chunk(
     sizes: Sequence[int] | Sequence[tuple[int, int]],
     *,
     activation: ActivationLike,
-    kind: str,
+    loss: str | _losses.Loss | None = None,
     optimizer: optax.GradientTransformation,
     init: str | Callable[..., Array] | None = None,
     log_every: int = 1,
@@ -576,6 +576,7 @@ def make_chunk(
     dtype: Any = jnp.float32,
     precision: str = "highest",
     batch_size: int | None = None,
+    kind: str | None = None,
 ) -> Chunk:
     r"""The training core: one run as ``start`` and ``advance``, pure and jittable.
 
@@ -599,7 +600,8 @@ def make_chunk(
     Args:
       sizes: layer widths ``(d, ..., k)`` or ``(n_in, n_out)`` pairs.
       activation: the hidden activation (name, record or callable).
-      kind: ``"softmax"``, ``"binary"`` or ``"regression"`` (the loss on the logits).
+      loss: ``"softmax"``, ``"binary"`` or ``"regression"`` (the loss on the logits) or
+        a :class:`~jaxact.Loss`. Required.
       optimizer: an optax ``GradientTransformation``.
       init: initializer name or callable. Default ``None``: :func:`~jaxact.default_init`.
       log_every: logging period, ≥ 1. Default 1.
@@ -607,6 +609,7 @@ def make_chunk(
       dtype: floating dtype of parameters and computation. Default float32.
       precision: ``"highest"`` (default), ``"high"`` or ``"default"`` (TF32 on GPUs).
       batch_size: rows per step, ≥ 1. Default ``None``: every row (full batch).
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       A :class:`Chunk`; ``history`` over ``T = ceil(n_steps / log_every) + 1`` entries:
@@ -619,7 +622,7 @@ def make_chunk(
       >>> import jax, jax.numpy as jnp, optax, jaxact as ja
       >>> x = jnp.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=jnp.float32)
       >>> y = jnp.array([0, 1, 1, 0], dtype=jnp.int32)
-      >>> core = ja.make_chunk((2, 8, 1), activation="tanh", kind="binary",
+      >>> core = ja.make_chunk((2, 8, 1), activation="tanh", loss="binary",
       ...                      optimizer=optax.adam(0.1), log_every=50)
       >>> carry = core.start(jax.random.key(0))
       >>> carry, first = core.advance(carry, (x, y), 100)   # steps 0-99
@@ -627,13 +630,14 @@ def make_chunk(
       >>> first["loss"].shape, float(second["accuracy"][-1])
       ((3,), 1.0)
     """
+    rec = _losses.renamed_loss(loss, kind, "make_chunk")
     if init is not None:
         _init.initializer(init)
     _check_diagnostics(_mlp.resolve_activation(activation), diagnostics)
     core = _Core(
         specs=_mlp.layer_specs(sizes),
         activation=activation,
-        kind=_losses.get_loss(kind, "kind").name,
+        loss=rec.name,
         optimizer=_check_optimizer(optimizer),
         init=init,
         log_every=_validate.positive_int("log_every", log_every),
@@ -659,7 +663,7 @@ class _Core:
 
     specs: list[tuple[int, int]]
     activation: Any
-    kind: str
+    loss: str
     optimizer: optax.GradientTransformation
     init: Any
     log_every: int
@@ -687,17 +691,17 @@ class _Core:
 
     def cast(self, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
         y = jnp.asarray(y)
-        lrec = _losses.get_loss(self.kind)
+        lrec = _losses.get_loss(self.loss)
         return jnp.asarray(x).astype(self.dtype), y if lrec.classes else y.astype(self.dtype)
 
     def objective(self, p: Any, x: Array, y: Array) -> tuple[Array, Array]:
         logits = _mlp.mlp_apply(p, x, activation=self.activation)
-        return _losses.get_loss(self.kind).fn(logits, y), logits
+        return _losses.get_loss(self.loss).fn(logits, y), logits
 
     def measure(self, params: Any, loss: Array, logits: Array, y: Array) -> dict[str, Array]:
         return {
             "loss": loss,
-            "accuracy": _losses.accuracy(logits, y, _losses.get_loss(self.kind)),
+            "accuracy": _losses.accuracy(logits, y, _losses.get_loss(self.loss)),
             "finite": jnp.isfinite(loss),
         }
 
@@ -814,7 +818,7 @@ def make_run(
     sizes: Sequence[int] | Sequence[tuple[int, int]],
     *,
     activation: ActivationLike,
-    kind: str,
+    loss: str | _losses.Loss | None = None,
     optimizer: optax.GradientTransformation,
     steps: int,
     init: str | Callable[..., Array] | None = None,
@@ -823,6 +827,7 @@ def make_run(
     dtype: Any = jnp.float32,
     precision: str = "highest",
     batch_size: int | None = None,
+    kind: str | None = None,
 ) -> Callable[..., tuple[list[dict[str, Any]], dict[str, Array]]]:
     r"""A pure function that performs one whole training run.
 
@@ -842,9 +847,10 @@ def make_run(
     None)))(keys, x, y)`` trains one model per key in one program.
 
     Args:
-      sizes, activation, kind, optimizer, init, log_every: as in :func:`make_chunk`.
+      sizes, activation, loss, optimizer, init, log_every: as in :func:`make_chunk`.
       diagnostics, dtype, precision, batch_size: as in :func:`make_chunk`.
       steps: number of optimizer steps, ≥ 1 (at most :data:`MAX_STEPS`).
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       ``run``; its ``history`` is that of :func:`make_chunk`'s ``advance`` over ``T =
@@ -854,18 +860,19 @@ def make_run(
       >>> import jax, jax.numpy as jnp, optax, jaxact as ja
       >>> x = jnp.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=jnp.float32)
       >>> y = jnp.array([0, 1, 1, 0], dtype=jnp.int32)
-      >>> run = ja.make_run((2, 8, 1), activation="tanh", kind="binary",
+      >>> run = ja.make_run((2, 8, 1), activation="tanh", loss="binary",
       ...                   optimizer=optax.adam(0.1), steps=200, log_every=50)
       >>> keys = jax.random.split(jax.random.key(0), 4)
       >>> params, hist = jax.jit(jax.vmap(run, in_axes=(0, None, None)))(keys, x, y)
       >>> hist["loss"].shape, hist["accuracy"][:, -1].tolist()
       ((4, 5), [1.0, 1.0, 1.0, 1.0])
     """
+    rec = _losses.renamed_loss(loss, kind, "make_run")
     steps = _validate.positive_int("steps", steps)
     log_every = _validate.positive_int("log_every", log_every)
     check_run_size(steps, log_every)
     core = make_chunk(
-        sizes, activation=activation, kind=kind, optimizer=optimizer, init=init,
+        sizes, activation=activation, loss=rec, optimizer=optimizer, init=init,
         log_every=log_every, diagnostics=diagnostics, dtype=dtype, precision=precision,
         batch_size=batch_size,
     )  # fmt: skip
@@ -908,11 +915,11 @@ def _is_task(data: Any) -> bool:
 
 
 def _read_data(data: Any, specs: Any) -> tuple[np.ndarray, np.ndarray, Any, bool]:
-    """``(x, y, the task's kind or None, whether y is integral)`` of a task or pair, checked."""
+    """``(x, y, the task's loss or None, whether y is integral)`` of a task or pair, checked."""
     if _is_task(data):
-        x, y, task_kind = data.x, data.y, data.loss
+        x, y, task_loss = data.x, data.y, data.loss
     elif isinstance(data, (tuple, list)) and len(data) == 2:
-        (x, y), task_kind = data, None
+        (x, y), task_loss = data, None
     else:
         raise TypeError(
             f"`data`: expected a Task (ja.load_task(name)) or an (x, y) pair, got "
@@ -931,35 +938,35 @@ def _read_data(data: Any, specs: Any) -> tuple[np.ndarray, np.ndarray, Any, bool
     if not integral and not np.all(np.isfinite(ya)):
         bad = int(np.sum(~np.isfinite(ya)))
         raise ValueError(f"`y`: expected finite values, got {bad} NaN or infinite entries")
-    return xa, ya, task_kind, bool(integral)
+    return xa, ya, task_loss, bool(integral)
 
 
-def _settle_kind(loss: Any, task_kind: Any, integral: bool, specs: Any) -> str:
-    """The loss kind: ``loss``, else the task's, else inferred from ``y`` and the sizes."""
+def _settle_loss(loss: Any, task_loss: Any, integral: bool, specs: Any) -> str:
+    """The loss's name: ``loss``, else the task's, else inferred from ``y`` and the sizes."""
     if loss is not None:
-        kind = _losses.get_loss(loss).name
-    elif task_kind is not None:
-        kind = _losses.get_loss(task_kind, "data.loss").name
+        name = _losses.get_loss(loss).name
+    elif task_loss is not None:
+        name = _losses.get_loss(task_loss, "data.loss").name
     elif not integral:
-        kind = "regression"
+        name = "regression"
     else:
-        kind = "binary" if specs is not None and specs[-1][1] == 1 else "softmax"
-    return kind
+        name = "binary" if specs is not None and specs[-1][1] == 1 else "softmax"
+    return name
 
 
-def _settle_specs(specs: Any, hidden: Any, d: int, out: int, kind: str) -> list[tuple[int, int]]:
+def _settle_specs(specs: Any, hidden: Any, d: int, out: int, loss: str) -> list[tuple[int, int]]:
     """The layer specs (from ``hidden`` when ``specs`` is None), checked against ``out``."""
     if specs is None:
         hidden = tuple(_validate.positive_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
         specs = _mlp.layer_specs((d, *hidden, out))
     if specs[-1][1] != out:
         raise ValueError(
-            f"`sizes`: the last layer has {specs[-1][1]} outputs, but loss {kind!r} on this "
+            f"`sizes`: the last layer has {specs[-1][1]} outputs, but loss {loss!r} on this "
             f"data needs {out}"
         )
-    if out < _losses.get_loss(kind).min_outputs:
+    if out < _losses.get_loss(loss).min_outputs:
         raise ValueError(
-            f"`sizes`: loss {kind!r} needs at least {_losses.get_loss(kind).min_outputs} "
+            f"`sizes`: loss {loss!r} needs at least {_losses.get_loss(loss).min_outputs} "
             f"outputs, got {out}; use loss='binary'"
         )
     return specs
@@ -973,7 +980,7 @@ def prepare_data(
     loss: str | None = None,
     dtype: Any = jnp.float32,
 ) -> tuple[np.ndarray, np.ndarray, str, list[tuple[int, int]]]:
-    """Validate a data set and settle the loss kind and the layer sizes.
+    """Validate a data set and settle the loss and the layer sizes.
 
     Args:
       data: a :class:`~jaxact.Task`, or an ``(x, y)`` tuple: ``x`` ``(n, d)`` (any real
@@ -982,12 +989,12 @@ def prepare_data(
         out)``, out = classes (softmax), 1 (binary) or k (regression).
       hidden: hidden widths used when ``sizes`` is ``None``. Default :data:`DEFAULT_HIDDEN`.
       loss: ``"softmax"``, ``"binary"`` or ``"regression"``. Default ``None``: the
-        task's kind; for a tuple, regression for floating ``y``, else binary with one
+        task's loss; for a tuple, regression for floating ``y``, else binary with one
         output and softmax otherwise.
       dtype: floating dtype the features are cast to. Default float32.
     Returns:
-      ``(x, y, kind, specs)``: ``x`` ``(n, d)`` in ``dtype``; ``y`` int32 ``(n,)`` or
-      ``(n, k)`` in ``dtype``; the kind; the layer specs ``[(n_in, n_out), ...]``.
+      ``(x, y, loss, specs)``: ``x`` ``(n, d)`` in ``dtype``; ``y`` int32 ``(n,)`` or
+      ``(n, k)`` in ``dtype``; the loss's name; the layer specs ``[(n_in, n_out), ...]``.
 
     Raises:
       ValueError / TypeError: bad data (NaN, empty, wrong rank or length, labels out of
@@ -996,15 +1003,15 @@ def prepare_data(
     Examples:
       >>> import numpy as np, jaxact as ja
       >>> x = np.array([[5, 1, 2], [3, 9, 8], [1, 2, 3], [9, 9, 9]])  # integer features
-      >>> x2, y2, kind, specs = ja.prepare_data((x, np.array([1, 0, 1, 0])), sizes=(3, 6, 6, 1))
-      >>> x2.dtype, kind, specs
+      >>> x2, y2, loss, specs = ja.prepare_data((x, np.array([1, 0, 1, 0])), sizes=(3, 6, 6, 1))
+      >>> x2.dtype, loss, specs
       (dtype('float32'), 'binary', [(3, 6), (6, 6), (6, 1)])
     """
     specs = None if sizes is None else _mlp.layer_specs(sizes)
-    xa, ya, task_kind, integral = _read_data(data, specs)
+    xa, ya, task_loss, integral = _read_data(data, specs)
 
-    kind = _settle_kind(loss, task_kind, integral, specs)
-    lrec = _losses.get_loss(kind)
+    loss = _settle_loss(loss, task_loss, integral, specs)
+    lrec = _losses.get_loss(loss)
 
     if not lrec.classes:
         ya = ya.astype(dtype)
@@ -1014,12 +1021,12 @@ def prepare_data(
     else:
         if not integral:
             raise TypeError(
-                f"`y`: expected integer class labels for loss {kind!r}, got dtype {ya.dtype}"
+                f"`y`: expected integer class labels for loss {loss!r}, got dtype {ya.dtype}"
             )
         if ya.ndim == 2:
             if ya.shape[1] != 1:
                 raise ValueError(
-                    f"`y`: expected class labels of shape (n,) for loss {kind!r}, got shape "
+                    f"`y`: expected class labels of shape (n,) for loss {loss!r}, got shape "
                     f"{ya.shape}"
                 )
             ya = ya[:, 0]
@@ -1029,72 +1036,75 @@ def prepare_data(
         elif specs is not None:
             out = specs[-1][1]
         else:
-            n_classes = getattr(data, "n_classes", None) if task_kind is not None else None
+            n_classes = getattr(data, "n_classes", None) if task_loss is not None else None
             out = int(n_classes) if n_classes else int(ya.max()) + 1
         if out < lrec.min_outputs:
             raise ValueError(
-                f"`sizes`: loss {kind!r} needs at least {lrec.min_outputs} outputs, got {out}; "
+                f"`sizes`: loss {loss!r} needs at least {lrec.min_outputs} outputs, got {out}; "
                 f"use loss='binary'"
             )
         lo, hi = 0, lrec.n_classes or out
         if ya.min() < lo or ya.max() >= hi:
             raise ValueError(
-                f"`y`: labels must lie in [{lo}, {hi - 1}] for loss {kind!r} with {out} "
+                f"`y`: labels must lie in [{lo}, {hi - 1}] for loss {loss!r} with {out} "
                 f"network outputs, got min {ya.min()} and max {ya.max()}"
             )
         ya = ya.astype(np.int32)
-    specs = _settle_specs(specs, hidden, xa.shape[1], out, kind)
-    return np.asarray(xa).astype(dtype), ya, kind, specs
+    specs = _settle_specs(specs, hidden, xa.shape[1], out, loss)
+    return np.asarray(xa).astype(dtype), ya, loss, specs
 
 
 def prepare_test(
     test: Any,
     *,
     x: np.ndarray,
-    kind: str,
+    loss: str | _losses.Loss | None = None,
     sizes: Sequence[int] | Sequence[tuple[int, int]],
     dtype: Any = jnp.float32,
     arg: str = "test",
+    kind: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check held-out data against the training data; return it as :func:`prepare_data` does.
 
     The held-out set takes the forms of ``data`` (a :class:`~jaxact.Task` or an ``(x,
     y)`` pair) and must match the training data: the same number of features, the same
-    task kind, the same classes (a task's ``n_classes``; labels in the network's
+    loss, the same classes (a task's ``n_classes``; labels in the network's
     range).
 
     Args:
       test: the held-out data.
       x: ``(n, d)`` the prepared training features (for the width).
-      kind: the training loss kind.
+      loss: the training loss (its name or :class:`~jaxact.Loss`). Required.
       sizes: the layer specs of the network.
       dtype: floating dtype. Default float32.
       arg: the argument's name in error messages. Default ``"test"``.
+      kind: the old name of ``loss`` (deprecated).
 
     Returns:
       ``(x_test, y_test)``, NumPy arrays as from :func:`prepare_data`.
 
     Raises:
-      ValueError / TypeError: any error of :func:`prepare_data`, a width, kind or class
+      ValueError / TypeError: any error of :func:`prepare_data`, a width, loss or class
         count that differs from the training data (the message names ``arg``).
 
     Examples:
       >>> import jaxact as ja
       >>> train, test = ja.split_task(ja.load_task("iris"), test_fraction=0.2, seed=0)
-      >>> x, y, kind, specs = ja.prepare_data(train)
-      >>> xt, yt = ja.prepare_test(test, x=x, kind=kind, sizes=specs)
+      >>> x, y, loss, specs = ja.prepare_data(train)
+      >>> xt, yt = ja.prepare_test(test, x=x, loss=loss, sizes=specs)
       >>> xt.shape, yt.dtype
       ((30, 4), dtype('int32'))
     """
+    loss = _losses.renamed_loss(loss, kind, "prepare_test").name
     specs = _mlp.layer_specs(sizes)
     if _is_task(test):
-        if test.loss != kind:
+        if test.loss != loss:
             raise ValueError(
-                f"`{arg}`: expected a {kind!r} task like the training data, got a "
+                f"`{arg}`: expected a {loss!r} task like the training data, got a "
                 f"{test.loss!r} task"
             )
         n_classes = getattr(test, "n_classes", None)
-        if n_classes is not None and _losses.get_loss(kind).width(n_classes) != specs[-1][1]:
+        if n_classes is not None and _losses.get_loss(loss).width(n_classes) != specs[-1][1]:
             raise ValueError(
                 f"`{arg}`: expected {specs[-1][1]} classes like the training data, got a task "
                 f"with {n_classes}"
@@ -1112,7 +1122,7 @@ def prepare_test(
             f"{tx_.shape[1]} (shape {tx_.shape})"
         )
     try:
-        xt, yt, _, _ = prepare_data(test, sizes=specs, loss=kind, dtype=dtype)
+        xt, yt, _, _ = prepare_data(test, sizes=specs, loss=loss, dtype=dtype)
     except (ValueError, TypeError) as e:
         raise type(e)(f"`{arg}`: {e}") from None
     return xt, yt
