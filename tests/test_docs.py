@@ -146,8 +146,8 @@ def test_the_api_reference_walks_every_public_module():
     for m in ("jaxact.catalog.activations", "jaxact.check.ulp_audit", "jaxact.nn.mlp"):
         assert m in modules
     assert not any(part.startswith("_") for m in modules for part in m.split("."))
-    page = generate.api_page("jaxact.training.train", set())
-    assert ".. autofunction:: jaxact.training.train.fit" in page
+    page = generate.api_page("jaxact.training.fit", set())
+    assert ".. autofunction:: jaxact.training.fit.fit" in page
 
 
 # --------------------------------------------------------------------------------------
