@@ -373,7 +373,10 @@ def _signal_lines(rec: Any) -> list[str]:
     if rec.kind != "elementwise":
         return [head, "  not defined: a vector activation mixes units"]
     out = [head]
-    for e in meanfield.edge_of_chaos_card(rec):
+    # The catalog's entries at their defaults come from the shipped table (tested
+    # against the computation); anything else is computed.
+    card = meanfield.edge_of_chaos_table(rec.name) or meanfield.edge_of_chaos_card(rec)
+    for e in card:
         if not math.isfinite(e.sigma_w2):
             out += [f"  sigma_b2 = {_num(e.sigma_b2)}: no edge of chaos for this sigma_b2"]
             continue

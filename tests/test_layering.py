@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"jaxact.check.__main__"},  # python -m jaxact.check
     {"jaxact.theory.gaussian"},  # Gaussian expectations of the catalog's activations
     {"jaxact.theory.meanfield"},  # the mean-field maps, over the expectations and init
+    {"jaxact.theory.__main__"},  # rebuilds the shipped table of edges of chaos
     {"jaxact.nn.mlp"},
     {"jaxact.nn.diagnostics"},
     {"jaxact.training.train"},

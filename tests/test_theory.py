@@ -303,3 +303,14 @@ def test_show_gives_the_edge_of_chaos(capsys, tmp_path):
     assert "sigma_b2 = 0.05: no edge of chaos" in out
     assert cli.main(["show", "softmax"]) == 0
     assert "vector activation" in capsys.readouterr().out
+
+
+def test_the_shipped_edge_of_chaos_table_is_what_the_theory_computes():
+    """`jaxact show` reads the table; it holds every elementwise entry, as computed."""
+    elementwise = {n for n in ja.names() if ja.get(n).kind == "elementwise"}
+    assert {n for n in elementwise if ja.edge_of_chaos_table(n) is not None} == elementwise
+    assert ja.edge_of_chaos_table("softmax") is None
+    for name in ("tanh", "elu", "relu"):
+        table, computed = ja.edge_of_chaos_table(name), ja.edge_of_chaos_card(name)
+        assert [e.sigma_b2 for e in table] == [e.sigma_b2 for e in computed]
+        np.testing.assert_allclose(np.array(table), np.array(computed), rtol=1e-9)

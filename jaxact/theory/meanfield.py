@@ -48,6 +48,8 @@ References:
 from __future__ import annotations
 
 import functools
+import importlib.resources
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -56,6 +58,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxact.catalog import activations as _acts
 from jaxact.nn import init as _init
 from jaxact.theory import gaussian as _g
 
@@ -69,6 +72,7 @@ __all__ = [
     "critical_sigma_w2",
     "edge_of_chaos",
     "edge_of_chaos_card",
+    "edge_of_chaos_table",
     "fixed_points",
     "mean_field",
     "phase_diagram",
@@ -573,3 +577,50 @@ def edge_of_chaos_card(
             qs, xi = np.asarray(m.q_star), np.asarray(m.xi_c)
             out.append(EdgeOfChaos(sb, round(float(sw), 12), float(qs[0]), xi[1], xi[2]))
     return [e._replace(xi_c_below=float(e.xi_c_below), xi_c_above=float(e.xi_c_above)) for e in out]
+
+
+CARD_TABLE = "data/edge_of_chaos.json"
+"""The catalog's edges of chaos at the default parameters and σ_b² ∈ {0, 0.05}, as
+:func:`edge_of_chaos_card` computes them; rebuilt by ``python -m jaxact.theory``."""
+
+
+def edge_of_chaos_table(name: str) -> list[EdgeOfChaos] | None:
+    """The shipped :func:`edge_of_chaos_card` of catalog activation ``name`` at its default
+    parameters (``jaxact show`` reads it: computing it takes seconds), or ``None`` when the
+    table does not hold ``name``.
+
+    Args:
+      name: a canonical catalog name.
+
+    Returns:
+      One :class:`EdgeOfChaos` per σ_b² in ``(0.0, 0.05)``, or ``None``.
+
+    Examples:
+      >>> import jaxact as ja
+      >>> [(e.sigma_b2, e.sigma_w2) for e in ja.edge_of_chaos_table("relu")]
+      [(0.0, 2.0), (0.05, inf)]
+    """
+    rows = _card_table().get(name)
+    return None if rows is None else [EdgeOfChaos(*map(float, r)) for r in rows]
+
+
+@functools.cache
+def _card_table() -> dict[str, list[list[float]]]:
+    text = importlib.resources.files("jaxact").joinpath(CARD_TABLE).read_text("utf-8")
+    return json.loads(text)
+
+
+def rebuild_card_table(path: str | None = None) -> dict[str, list[list[float]]]:
+    """Compute :func:`edge_of_chaos_card` for every elementwise catalog activation and
+    write the table to ``path`` (default: the shipped file). Returns the table."""
+    table = {
+        n: [list(e) for e in edge_of_chaos_card(n)]
+        for n in _acts.names()
+        if _acts.get(n).kind == "elementwise"
+    }
+    target = path or str(importlib.resources.files("jaxact").joinpath(CARD_TABLE))
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump(table, f, indent=1, sort_keys=True)
+        f.write("\n")
+    _card_table.cache_clear()
+    return table
