@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format bench check install-check docs clean
+.PHONY: run test report-check lint typecheck format bench check install-check docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the main job: the experiments report, written to results/
 	$(BIN)/python -m experiments --out results
 
-test: $(STAMP)  ## the test suite (doctests included): two workers, then the tests that run alone
+test: $(STAMP)  ## the test suite (doctests included), on two workers
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not exclusive"
+
+report-check: $(STAMP)  ## the whole quick report must pass, alone (it times things); .ci/run runs it
 	$(BIN)/python -m pytest -m exclusive
 
 lint: $(STAMP)

@@ -256,7 +256,7 @@ def run(quick: bool, out: pathlib.Path) -> Result:
     timed_names = ("relu", "rational:relu") if quick else (*fx, *RATIONAL)
     times = step_times(settings[0], timed_names)
     shapes = learned_shapes(sweeps[settings[0].label])
-    path = save(draw(shapes, acc), out, "rational_activations")
+    path = save(draw(shapes, acc), out, "rational_activations.png")
     return Result(
         name="rational_activations",
         title=TITLE,
