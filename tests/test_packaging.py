@@ -61,3 +61,11 @@ def test_the_checker_needs_nothing_beyond_the_core_install():
 def test_the_wheel_claims_no_generic_top_level_name():
     packages = PYPROJECT["tool"]["setuptools"]["packages"]
     assert all(p == "jaxact" or p.startswith("jaxact.") for p in packages)
+
+
+def test_every_package_folder_is_in_the_wheel():
+    packages = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(f.parent.relative_to(ROOT).parts) for f in (ROOT / "jaxact").rglob("__init__.py")
+    }
+    assert folders == packages, folders ^ packages
