@@ -391,8 +391,6 @@ _LOSSES: dict[str, Loss] = {
 if tuple(_LOSSES) != _validate.LOSS_NAMES:
     raise ImportError(f"the loss registry {tuple(_LOSSES)} and _validate.LOSS_NAMES differ")
 
-KINDS = _validate.LOSS_NAMES  # the names, for callers not yet asking the records
-
 
 def loss_names() -> list[str]:
     """The names of the losses, in the registry's order.
