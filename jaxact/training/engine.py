@@ -31,6 +31,12 @@ and kept in memory: a second sweep that needs them compiles nothing. Learning ra
 other optimizer hyperparameters, seeds and data values are arguments. The initializer acts
 in the initialization program only: sweeps that differ in it share the training programs.
 
+**Cores.** On CPU a compiled program runs in the thread that calls it, on one core for
+networks this small; so a chunk's blocks run in worker threads, one per core at a time
+(on the reference sweep of 7 activations x 32 seeds, 2.25x the plain ``jit(vmap(scan))``
+program on 2 cores, against 1.34x from one thread). A block's bits do not depend on the
+thread that runs it.
+
 Compilation runs in worker threads (one per core), so that several programs compile
 at once and Ctrl-C in the main thread is handled between, not inside, XLA's calls: an
 interrupted wait raises ``KeyboardInterrupt`` at once, and a compile already running
@@ -72,6 +78,7 @@ __all__ = [
     "chunk_lengths",
     "clear_cache",
     "compiled_programs",
+    "cores",
     "default_block",
     "export",
     "grid_points",
@@ -416,11 +423,20 @@ def cached() -> list[tuple[ProgramKey, Any, Any]]:
         return [(k, what, v) for (k, what), v in _CACHE.items()]
 
 
-def _run_in_threads(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Run ``tasks`` in worker threads and wait for them in this one (Ctrl-C safe)."""
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _run_in_threads(tasks: Sequence[Callable[[], Any]], name: str = "compile") -> list[Any]:
+    """Run ``tasks`` in worker threads (one per core at most) and wait for them in this
+    one (Ctrl-C safe)."""
     pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=max(1, min(len(tasks), os.cpu_count() or 1)),
-        thread_name_prefix="jaxact-compile",
+        max_workers=max(1, min(len(tasks), cores())),
+        thread_name_prefix=f"jaxact-{name}",
     )
     futures = [pool.submit(t) for t in tasks]
     try:
@@ -695,22 +711,53 @@ def train(
         metrics = sorted(p.advance[plan.chunks[0]].out_info[1])
     first = np.cumsum([0, *plan.chunks])
     todo = [(int(f), n) for f, n in zip(first[:-1], plan.chunks, strict=True) if f >= state.done]
+    blocks = [(a, b) for a in plan.names for b in state.carries[a]]
+    pool = None
+    if len(blocks) > 1 and cores() > 1 and plan.devices[0].platform == "cpu":
+        # a program runs in the thread that calls it: one block per core at a time
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(len(blocks), cores()), thread_name_prefix="jaxact-train"
+        )
     pending = None
-    for first_step, n in todo:
-        out: dict[str, dict[int, Any]] = {}
-        for a in plan.names:  # dispatch every block's program
-            out[a] = {}
-            for b, c in state.carries[a].items():
-                dev = plan.device(a, b)
-                state.carries[a][b], out[a][b] = progs[a, dev].advance[n](c, *data[dev])
-        if pending is not None:
-            _collect(plan, state, *pending, after, metrics)
-        pending = (first_step, n, out)
-        if sync:
-            _collect(plan, state, *pending, after, metrics)
-            pending = None
+    try:
+        for first_step, n in todo:
+            done = _advance_blocks(plan, state, progs, data, blocks, n, pool)
+            if pending is not None:
+                _collect(plan, state, *pending, after, metrics)
+            out: dict[str, dict[int, Any]] = {a: {} for a in plan.names}
+            for (a, b), result in zip(blocks, done, strict=True):
+                carry, out[a][b] = result.result() if pool is not None else result
+                state.carries[a][b] = carry
+            pending = (first_step, n, out)
+            if sync:
+                _collect(plan, state, *pending, after, metrics)
+                pending = None
+    finally:
+        if pool is not None:  # Ctrl-C: blocks not started are cancelled
+            pool.shutdown(wait=False, cancel_futures=True)
     if pending is not None:
         _collect(plan, state, *pending, after, metrics)
+
+
+def _advance_blocks(
+    plan: Plan,
+    state: State,
+    progs: Mapping[tuple[str, Any], Programs],
+    data: Mapping[Any, tuple[Array, ...]],
+    blocks: Sequence[tuple[str, int]],
+    n: int,
+    pool: concurrent.futures.Executor | None,
+) -> list[Any]:
+    """Start one chunk of ``n`` steps of every block: ``(carry, history)`` per block, or
+    its future when the blocks run in ``pool``'s threads."""
+
+    def advance(a: str, b: int) -> tuple[Any, Any]:
+        dev = plan.device(a, b)
+        return progs[a, dev].advance[n](state.carries[a][b], *data[dev])
+
+    if pool is None:  # dispatched one after the other, asynchronously
+        return [advance(a, b) for a, b in blocks]
+    return [pool.submit(lambda a=a, b=b: jax.block_until_ready(advance(a, b))) for a, b in blocks]
 
 
 def _collect(
