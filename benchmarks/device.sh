@@ -6,8 +6,13 @@
 #   2. the reference sweep (4-6-6-3 on iris, Adam 1e-2, float32, 7 activations x 32 seeds
 #      x 500 steps): cold and warm model-steps/s, peak device memory;
 #   3. a sweep of 7 x 1,472 = 10,304 runs of the reference network (500 steps): warm
-#      model-steps/s, peak device memory.
-# It runs on CPU too (what JAX sees decides); --quick shrinks 2 and 3 for a smoke run.
+#      model-steps/s, peak device memory;
+#   4. cost growth in models per sweep (benchmarks/cost_growth.py --axes models): 1, 10,
+#      ..., 100,000 models of the reference network (tanh, 100 steps, fewer where a call
+#      would pass a second), jaxact against the plain vmapped program, for jaxact blocks
+#      of 1024 and 8192 runs; each block at most 150 s, its report written point by point
+#      to $REPORTS/cost_growth_block<B>.md and .json (REPORTS defaults to results).
+# It runs on CPU too (what JAX sees decides); --quick shrinks 2, 3 and 4 for a smoke run.
 #
 # Usage: benchmarks/device.sh [--quick]      (PYTHON=... to choose the interpreter)
 set -euo pipefail
@@ -70,4 +75,18 @@ def run(seeds: int, steps: int, label: str) -> None:
 run(32, 50 if quick else 500, "reference sweep")
 run(32 if quick else 1472, 20 if quick else 500, "10,304-run sweep" if not quick else "big (quick)")
 EOF
+echo "== cost growth in models per sweep, jaxact blocks 1024 and 8192"
+REPORTS=${REPORTS:-results}
+mkdir -p "$REPORTS"
+if [ "$QUICK" = 1 ]; then
+  CG=(--quick --max-models 64 --budget 0.5); CG_LIMIT=60
+else
+  CG=(--max-models 100000 --steps 100); CG_LIMIT=150
+fi
+for B in 1024 8192; do
+  timeout "$CG_LIMIT" "$PY" benchmarks/cost_growth.py --axes models "${CG[@]}" --block "$B" \
+    --contenders jaxact,plain --report "$REPORTS/cost_growth_block$B.md" \
+    --json "$REPORTS/cost_growth_block$B.json" \
+    || echo "cost growth, block $B: exit $? (the report holds the points measured)"
+done
 echo "== done"
