@@ -89,8 +89,13 @@ QUICK_AXES = {
     "depth": [1, 4],
     "samples": list(SAMPLES),
 }
-CONTENDERS = ("jaxact", "plain", "torch")
-LABELS = {"jaxact": "jaxact", "plain": "plain vmap", "torch": "PyTorch bmm"}
+CONTENDERS = ("jaxact", "jaxact1", "plain", "torch")
+LABELS = {
+    "jaxact": "jaxact",
+    "jaxact1": "jaxact, one thread",
+    "plain": "plain vmap",
+    "torch": "PyTorch bmm",
+}
 ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu")
 MIN_STEPS = 10
 
@@ -203,7 +208,7 @@ def pick_steps(base: int, budget: float, per_step: float | None) -> int:
 
 
 def jaxact_runner(
-    task: Any, point: Point, act: str, steps: int, block: int | None
+    task: Any, point: Point, act: str, steps: int, block: int | None, one_thread: bool = False
 ) -> Callable[[], dict[str, Any]]:
     """A call of ``ja.sweep`` training the point's models.
 
@@ -213,6 +218,8 @@ def jaxact_runner(
       act: the hidden activation.
       steps: optimizer steps per model.
       block: runs per block (capped at the models), or ``None`` for the default.
+      one_thread: run the blocks one after the other in the calling thread (the engine
+        seen as having one core).
 
     Returns:
       A function that runs the sweep and returns its compile time, block and mean final
@@ -234,7 +241,13 @@ def jaxact_runner(
         kw["block"] = min(block, point.models)
 
     def run() -> dict[str, Any]:
-        r = ja.sweep(task, **kw)
+        cores = engine.cores
+        if one_thread:
+            engine.cores = lambda: 1
+        try:
+            r = ja.sweep(task, **kw)
+        finally:
+            engine.cores = cores
         return {
             "compile": r.timing["compile"],
             "block": r.config["block"],
@@ -452,6 +465,8 @@ def measure(
     for name in contenders:
         if name == "jaxact":
             runners[name] = jaxact_runner(task, point, args.activation, steps, args.block)
+        elif name == "jaxact1":
+            runners[name] = jaxact_runner(task, point, args.activation, steps, args.block, True)
         elif name == "plain":
             runners[name] = plain_runner(x, y, sizes, point, args.activation, steps)
         else:
@@ -474,7 +489,7 @@ def measure(
         row[name]["model_steps_per_s"] = model_steps / row[name]["warm_wall"]
     if "jaxact" in row:
         ja_rate = row["jaxact"]["model_steps_per_s"]
-        for other in ("plain", "torch"):
+        for other in ("jaxact1", "plain", "torch"):
             if other in row:
                 row[f"jaxact_vs_{other}"] = ja_rate / row[other]["model_steps_per_s"]
         row["flop_share"] = ja_rate * row["flops_per_model_step"] / peak
