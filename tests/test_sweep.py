@@ -151,6 +151,33 @@ def test_fit_with_the_sweeps_block_and_replay_are_bitwise(base, iris):
         base.replay("gelu", 0)
 
 
+def test_blocks_in_worker_threads_give_the_one_thread_bits(base, iris, monkeypatch):
+    """A chunk's blocks run in worker threads, one per core, on CPU: the same bits as
+    one after the other in the calling thread."""
+    pools = []
+    advance = engine._advance_blocks
+
+    def spy(plan, state, progs, data, blocks, n, pool):
+        pools.append(pool)
+        return advance(plan, state, progs, data, blocks, n, pool)
+
+    monkeypatch.setattr(engine, "_advance_blocks", spy)
+    kw = {**BASE, "dtype": jnp.float32}
+    monkeypatch.setattr(engine, "cores", lambda: 2)
+    threaded = ja.sweep(iris, **kw)
+    assert pools and all(p is not None for p in pools)  # the threaded path ran
+    pools.clear()
+    monkeypatch.setattr(engine, "cores", lambda: 1)
+    alone = ja.sweep(iris, **kw)
+    assert pools and all(p is None for p in pools)
+    np.testing.assert_array_equal(threaded.loss, alone.loss)
+    for act in ACTS:
+        for got, want in zip(
+            jax.tree.leaves(threaded.params[act]), jax.tree.leaves(alone.params[act]), strict=True
+        ):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_same_pair_same_result_in_any_sweep(base, iris):
     """A run depends on its seed only: not on its position, its neighbours, their number,
     the other activations or the grid: bit for bit."""
