@@ -154,22 +154,21 @@ def test_fit_with_the_sweeps_block_and_replay_are_bitwise(base, iris):
 def test_blocks_in_worker_threads_give_the_one_thread_bits(base, iris, monkeypatch):
     """A chunk's blocks run in worker threads, one per core, on CPU: the same bits as
     one after the other in the calling thread."""
-    pools = []
-    advance = engine._advance_blocks
+    runs = []
+    workers = engine._Workers.run
 
-    def spy(plan, state, progs, data, blocks, n, pool):
-        pools.append(pool)
-        return advance(plan, state, progs, data, blocks, n, pool)
+    def spy(self, after, metrics):
+        runs.append(len(self.blocks))
+        return workers(self, after, metrics)
 
-    monkeypatch.setattr(engine, "_advance_blocks", spy)
+    monkeypatch.setattr(engine._Workers, "run", spy)
     kw = {**BASE, "dtype": jnp.float32}
     monkeypatch.setattr(engine, "cores", lambda: 2)
     threaded = ja.sweep(iris, **kw)
-    assert pools and all(p is not None for p in pools)  # the threaded path ran
-    pools.clear()
+    assert runs == [len(ACTS)]  # the threaded path ran, over one block per activation
     monkeypatch.setattr(engine, "cores", lambda: 1)
     alone = ja.sweep(iris, **kw)
-    assert pools and all(p is None for p in pools)
+    assert runs == [len(ACTS)]  # not this time
     np.testing.assert_array_equal(threaded.loss, alone.loss)
     for act in ACTS:
         for got, want in zip(
