@@ -518,3 +518,27 @@ def test_old_kind_keyword_and_attribute_are_deprecated():
     res = ja.FitResult(params=[], history={}, sizes=[(3, 1)], loss="binary")
     with pytest.warns(DeprecationWarning, match=r"FitResult.kind is deprecated"):
         assert res.kind == res.loss == "binary"
+
+
+def test_wide_networks_compile_with_xlas_defaults_on_cpu(monkeypatch):
+    """The training steps of a network with a hidden layer of WIDE_LAYER units or more take
+    XLA's default options on CPU; narrower ones the engine's (no YNNPACK)."""
+    from jaxact.training import engine, train
+
+    seen = []
+    options = train.compiler_options
+
+    def spy(platform, *, start=False, width=0):
+        out = options(platform, start=start, width=width)
+        if not start:
+            seen.append((width, out))
+        return out
+
+    monkeypatch.setattr(train, "compiler_options", spy)
+    task = ja.load_task("xor")
+    for hidden in [(8,), (train.WIDE_LAYER,)]:
+        engine.clear_cache()
+        ja.fit(jax.random.key(0), task, activation="tanh", optimizer="adam", hidden=hidden,
+               steps=4, log_every=2)  # fmt: skip
+    assert seen == [(8, ja.compiler_options("cpu")), (train.WIDE_LAYER, {})]
+    assert ja.compiler_options("cpu") != {}

@@ -308,7 +308,8 @@ def _compile(key: ProgramKey, tx: optax.GradientTransformation, what: Any) -> tu
     """
     t0 = time.perf_counter()
     x, y, seeds, hp = _abstract(key)
-    options = _train.compiler_options(key.device.platform, start=what == "start")
+    width = max((o for _, o in key.specs[:-1]), default=0)
+    options = _train.compiler_options(key.device.platform, start=what == "start", width=width)
     if what == "start":
         lowered = _start_fn(key, tx).trace(seeds, hp).lower()
         t1 = time.perf_counter()

@@ -99,28 +99,34 @@ MAX_LOGGED = 2**28
 
 
 # XLA:CPU sends batched matmuls to a library (YNNPACK) that is slower than its own
-# kernels at the sizes of these networks (a 6 x 6 layer, 150 examples, one matrix per
-# run: measured 2x per batched matmul and 1.7x per step of the reference sweep), and
-# whose sums are not those of XLA's own kernels; without the concurrency-optimized thunk
-# scheduler a chunk compiles in half the time, runs as fast and gives the same bits.
-# The initialization runs once: LLVM's optimization level 1 compiles it in a third of
-# the time, to the same bits (a chunk would run 5% slower). Measured on the 4-6-6-3
-# network, blocks of 32. Every program of the core is compiled with these options, so
-# that fit and the sweep give the same bits; they are per program, not global.
+# kernels at the sizes of narrow networks (a 6 x 6 layer, 150 examples, one matrix per
+# run: measured 2x per batched matmul and 1.4x per step of the reference sweep; 1.4x on
+# digits' 64-6-6-10 network), and whose sums are not those of XLA's own kernels; without
+# the concurrency-optimized thunk scheduler a chunk compiles in half the time, runs as
+# fast and gives the same bits. From hidden layers of WIDE_LAYER units the library is
+# faster (1.07x at 32, 1.15x at 64 and 256 per step, blocks of 32 on iris), and XLA's
+# defaults are used. The initialization runs once: LLVM's optimization level 1 compiles
+# it in a third of the time, to the same bits (a chunk would run 5% slower). Every
+# program of the core is compiled with these options, so that fit and the sweep give the
+# same bits; they are per program, not global.
 _CPU_COMPILER_OPTIONS: dict[str, Any] = {
     "xla_cpu_experimental_ynn_fusion_type": "",
     "xla_cpu_enable_concurrency_optimized_scheduler": False,
 }
 _CPU_START_OPTIONS: dict[str, Any] = {"xla_backend_optimization_level": 1}
+#: The hidden width from which the training programs take XLA:CPU's default options.
+WIDE_LAYER = 32
 
 
-def compiler_options(platform: str, *, start: bool = False) -> dict[str, Any]:
+def compiler_options(platform: str, *, start: bool = False, width: int = 0) -> dict[str, Any]:
     """The XLA compiler options of the training core's programs on ``platform``.
 
     Args:
       platform: ``"cpu"``, ``"gpu"``, ``"tpu"`` ...
       start: the options of the initialization program (``start``) rather than of the
         training steps (``advance``). Default ``False``.
+      width: the network's widest hidden layer; from :data:`WIDE_LAYER` units the
+        training steps take XLA's defaults on CPU. Default 0 (narrow).
 
     Returns:
       A dict for ``jax.jit(..., compiler_options=...)`` (empty off CPU).
@@ -130,10 +136,14 @@ def compiler_options(platform: str, *, start: bool = False) -> dict[str, Any]:
       >>> len(ja.compiler_options("cpu")), ja.compiler_options("cpu", start=True)[
       ...     "xla_backend_optimization_level"], ja.compiler_options("gpu")
       (2, 1, {})
+      >>> ja.compiler_options("cpu", width=64)
+      {}
     """
     if platform != "cpu":
         return {}
-    return {**_CPU_COMPILER_OPTIONS, **(_CPU_START_OPTIONS if start else {})}
+    if start:
+        return {**_CPU_COMPILER_OPTIONS, **_CPU_START_OPTIONS}
+    return {} if width >= WIDE_LAYER else dict(_CPU_COMPILER_OPTIONS)
 
 
 def check_run_size(steps: int, log_every: int, runs: int = 1) -> None:
