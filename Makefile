@@ -46,6 +46,8 @@ docs: $(STAMP)  ## the documentation site, built strictly into docs/_build/html;
 bench: $(STAMP)
 	$(BIN)/python benchmarks/activations.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/reference.py
+	$(BIN)/python benchmarks/cost_growth.py --figure benchmarks/cost_growth.png
 
 clean:
 	rm -rf $(VENV) results build *.egg-info docs/_build docs/activations docs/api docs/experiments

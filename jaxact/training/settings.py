@@ -12,6 +12,7 @@ fingerprint (``config``), the arguments of ``fit`` that replay one run
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import numbers
 import os
@@ -311,13 +312,25 @@ def _check_chunk_steps(chunk_steps: Any, log_every: int) -> int | None:
     return chunk_steps
 
 
+_STATES: collections.OrderedDict[Any, Any] = collections.OrderedDict()
+
+
 def _optimizer(
     optimizer: Any, learning_rate: Any, grid: Any, params: Any
 ) -> tuple[optax.GradientTransformation, _train.OptimizerKey, dict[str, float], Any, dict]:
     """The optimizer, its key, the fixed per-run hyperparameters, their dtypes, the grid."""
     tx, key, fixed = _train.resolve_optimizer(optimizer, learning_rate, params)
-    with jax.numpy_dtype_promotion("standard"):
-        state = jax.eval_shape(tx.init, params)
+    # a named optimizer's state has the same shapes whatever its learning rate
+    kinds = tuple((k, np.asarray(v).dtype.str) for k, v in sorted(fixed.items()))
+    where = (key, str(params), kinds) if key.name is not None else None
+    state = _STATES.get(where) if where is not None else None
+    if state is None:
+        with jax.numpy_dtype_promotion("standard"):
+            state = jax.eval_shape(tx.init, params)
+        if where is not None:
+            _STATES[where] = state
+            while len(_STATES) > 64:
+                _STATES.popitem(last=False)
     hp0 = getattr(state, "hyperparams", None)
     names = tuple(hp0) if isinstance(hp0, dict) else None
     if key.name is not None:
@@ -550,14 +563,36 @@ def _task_name(data: Any) -> str:
     return str(getattr(data, "name", "")) if not isinstance(data, (tuple, list)) else ""
 
 
+_SHAPES: collections.OrderedDict[Any, Any] = collections.OrderedDict()
+
+
+def _param_shapes(specs: Any, rec: _acts.Activation, init: Any, dt: Any) -> Any:
+    """The parameters' shapes of ``init_mlp`` (traced once per network, activation record,
+    initializer and dtype)."""
+    try:
+        where = (tuple(map(tuple, specs)), id(rec), init, str(np.dtype(dt)))
+        hash(where)
+    except TypeError:  # an unhashable initializer: traced every time
+        where = None
+    hit = _SHAPES.get(where) if where is not None else None
+    if hit is not None and hit[0] is rec:  # the record kept in the entry keeps its id
+        _SHAPES.move_to_end(where)
+        return hit[1]
+    shapes = jax.eval_shape(
+        lambda k: _mlp.init_mlp(k, specs, activation=rec, init=init, dtype=dt), jax.random.key(0)
+    )
+    if where is not None:
+        _SHAPES[where] = (rec, shapes)
+        while len(_SHAPES) > 64:
+            _SHAPES.popitem(last=False)
+    return shapes
+
+
 def _optimizer_and_grid(
     a: Mapping[str, Any], rec: _acts.Activation, specs: Any, dt: Any
 ) -> tuple[Any, Any, dict[str, float], dict[str, Any], dict[str, np.ndarray]]:
     """The optimizer, its key, fixed hyperparameters, their dtypes and the checked grid."""
-    params = jax.eval_shape(
-        lambda k: _mlp.init_mlp(k, specs, activation=rec, init=a["init"], dtype=dt),
-        jax.random.key(0),
-    )
+    params = _param_shapes(specs, rec, a["init"], dt)
     grid = a["grid"]
     hp_grid = None if grid is None or not isinstance(grid, Mapping) else dict(grid)
     if hp_grid is not None:
