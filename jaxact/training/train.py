@@ -125,7 +125,7 @@ def compiler_options(platform: str, *, start: bool = False, width: int = 0) -> d
       platform: ``"cpu"``, ``"gpu"``, ``"tpu"`` ...
       start: the options of the initialization program (``start``) rather than of the
         training steps (``advance``). Default ``False``.
-      width: the network's widest hidden layer; from :data:`WIDE_LAYER` units the
+      width: the network's widest hidden layer; from ``WIDE_LAYER`` (32) units the
         training steps take XLA's defaults on CPU. Default 0 (narrow).
 
     Returns:
