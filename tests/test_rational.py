@@ -122,9 +122,14 @@ def test_ulp_audit_passes_and_catches_an_injected_error():
 
 
 def test_shipped_fit_is_what_the_library_computes():
+    """The shipped coefficients are the library's fit. A float64 least-squares fit through
+    LAPACK rounds its last digits as the CPU's BLAS kernels do: 1.3e-9 relative between an
+    AMD EPYC and an Intel Xeon with AVX-512 (the tolerance leaves room for that)."""
     shipped = ja.rational_init("tanh", degrees=(3, 2))
     now = rat.rational_fit("tanh", degrees=(3, 2))
-    np.testing.assert_allclose(list(shipped.values()), list(now.values()), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(list(shipped.values()), list(now.values()), rtol=1e-7, atol=1e-12)
+    other = rat.rational_fit("sigmoid", degrees=(3, 2))  # negative control: another fit
+    assert not np.allclose(list(shipped.values()), list(other.values()), rtol=1e-7, atol=1e-12)
 
 
 @pytest.mark.parametrize("start", ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu"])
