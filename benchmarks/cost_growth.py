@@ -47,6 +47,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -54,7 +55,7 @@ import math
 import os
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,18 @@ def pick_steps(base: int, budget: float, per_step: float | None) -> int:
 # --------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def cores(n: int | None) -> Iterator[None]:
+    """The engine sees ``n`` cores inside the block (``None``: the machine's)."""
+    real = engine.cores
+    if n is not None:
+        engine.cores = lambda: n
+    try:
+        yield
+    finally:
+        engine.cores = real
+
+
 def jaxact_runner(
     task: Any, point: Point, act: str, steps: int, block: int | None, one_thread: bool = False
 ) -> Callable[[], dict[str, Any]]:
@@ -241,13 +254,8 @@ def jaxact_runner(
         kw["block"] = min(block, point.models)
 
     def run() -> dict[str, Any]:
-        cores = engine.cores
-        if one_thread:
-            engine.cores = lambda: 1
-        try:
+        with cores(1 if one_thread else None):
             r = ja.sweep(task, **kw)
-        finally:
-            engine.cores = cores
         return {
             "compile": r.timing["compile"],
             "block": r.config["block"],

@@ -57,12 +57,25 @@ def init(key: jax.Array) -> list[tuple[jax.Array, jax.Array]]:
 ACT: list[Callable[[jax.Array], jax.Array]] = [ja.get("tanh").fn]
 
 
+def adam_losses(loss: Callable[[Any], jax.Array], params: Any, steps: int) -> jax.Array:
+    """``steps`` Adam steps (learning rate 1e-2) on ``loss`` from ``params`` in one
+    ``lax.scan``; the loss at each step."""
+    opt = optax.adam(1e-2)
+
+    def step(c: Any, _: None) -> tuple[Any, jax.Array]:
+        ps, st = c
+        value, g = jax.value_and_grad(loss)(ps)
+        up, st = opt.update(g, st, ps)
+        return (optax.apply_updates(ps, up), st), value
+
+    return jax.lax.scan(step, (params, opt.init(params)), None, length=steps)[1]
+
+
 def per_run(layer: Callable[..., jax.Array], units_major: bool) -> Callable[..., Any]:
     """A block trained as ``vmap`` of one run whose layers are ``layer``."""
     x, y1 = data()
     xin, yin = (x.T, y1.T) if units_major else (x, y1)
     axis = 0 if units_major else 1
-    opt = optax.adam(1e-2)
 
     def loss(ps: Any) -> jax.Array:
         h = xin
@@ -73,18 +86,7 @@ def per_run(layer: Callable[..., jax.Array], units_major: bool) -> Callable[...,
         return jnp.mean(lse - jnp.sum(z * yin, axis=axis))
 
     def train(keys: jax.Array, steps: int) -> jax.Array:
-        def one(key: jax.Array) -> jax.Array:
-            ps = init(key)
-
-            def step(c: Any, _: None) -> tuple[Any, jax.Array]:
-                ps, st = c
-                value, g = jax.value_and_grad(loss)(ps)
-                up, st = opt.update(g, st, ps)
-                return (optax.apply_updates(ps, up), st), value
-
-            return jax.lax.scan(step, (ps, opt.init(ps)), None, length=steps)[1]
-
-        return jax.vmap(one)(keys)
+        return jax.vmap(lambda key: adam_losses(loss, init(key), steps))(keys)
 
     return train
 
@@ -107,7 +109,6 @@ def units_unrolled(h: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:
 def models_last() -> Callable[..., Any]:
     """A block trained with the models in the last axis (no ``vmap``)."""
     x, y1 = data()
-    opt = optax.adam(1e-2)
 
     def dense(h: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:  # (B, I, M), (I, J, M)
         out = h[:, 0, None, :] * w[None, 0]
@@ -126,14 +127,7 @@ def models_last() -> Callable[..., Any]:
 
     def train(keys: jax.Array, steps: int) -> jax.Array:
         ps = jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), jax.vmap(init)(keys))
-
-        def step(c: Any, _: None) -> tuple[Any, jax.Array]:
-            ps, st = c
-            value, g = jax.value_and_grad(loss)(ps)
-            up, st = opt.update(g, st, ps)
-            return (optax.apply_updates(ps, up), st), value
-
-        return jax.lax.scan(step, (ps, opt.init(ps)), None, length=steps)[1]
+        return adam_losses(loss, ps, steps)
 
     return train
 

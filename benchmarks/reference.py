@@ -38,13 +38,12 @@ from cost_growth import (
     ACTIVATIONS,
     LR,
     Point,
+    cores,
     plain_runner,
     torch_available,
     torch_runner,
 )
 from sweep import machine
-
-from jaxact.training import engine
 
 STEPS = {32: 500, 256: 100}
 
@@ -59,13 +58,8 @@ def runners(seeds: int, steps: int) -> dict[str, Any]:
 
     def jaxact(threads: bool) -> Any:
         def run() -> None:
-            cores = engine.cores
-            if not threads:
-                engine.cores = lambda: 1
-            try:
+            with cores(None if threads else 1):
                 ja.sweep(task, **kw)
-            finally:
-                engine.cores = cores
 
         return run
 

@@ -12,6 +12,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -108,6 +109,21 @@ def numeric_array(arg: str, x: Any) -> np.ndarray:
             f"{type(x).__name__} of {dtype_text(a.dtype)}"
         )
     return a
+
+
+def real_array(arg: str, x: Any) -> jax.Array:
+    """``x`` as a JAX array of real numbers (float, int or bool); a ``TypeError`` for
+    anything else (complex numbers, strings, objects), naming ``arg``."""
+    xa = x if isinstance(x, jax.Array) else jnp.asarray(numeric_array(arg, x))
+    if not (
+        jnp.issubdtype(xa.dtype, jnp.floating)
+        or jnp.issubdtype(xa.dtype, jnp.integer)
+        or xa.dtype == jnp.bool_
+    ):
+        raise TypeError(
+            f"`{arg}`: expected real numbers (float, int or bool), got {dtype_text(xa.dtype)}"
+        )
+    return xa
 
 
 def float_leaf(arg: str, v: Any) -> np.dtype:

@@ -528,15 +528,7 @@ def prepare_targets(loss: Loss, y: Any, n: int, k: int, dtype: Any) -> Array:
     Returns:
       ``y`` as a JAX array (class labels kept as integers).
     """
-    ya = y if isinstance(y, jax.Array) else jnp.asarray(_validate.numeric_array("y", y))
-    if not (
-        jnp.issubdtype(ya.dtype, jnp.floating)
-        or jnp.issubdtype(ya.dtype, jnp.integer)
-        or ya.dtype == jnp.bool_
-    ):
-        raise TypeError(
-            f"`y`: expected real numbers (float, int or bool), got {_validate.dtype_text(ya.dtype)}"
-        )
+    ya = _validate.real_array("y", y)
     if ya.shape[:1] != (n,):
         raise ValueError(
             f"`y`: expected {n} targets (one per row of `x`), got shape {tuple(ya.shape)}"

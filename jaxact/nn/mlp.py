@@ -367,16 +367,7 @@ def init_mlp(
 def _prepare_x(x: Any, d: int, dtype: Any, arg: str = "x") -> tuple[Array, bool]:
     """``x`` as a 2-D array of ``dtype``; whether it was a single example."""
     # Strings, objects and ragged lists are refused by numeric_array, with the dtype named.
-    xa = x if isinstance(x, jax.Array) else jnp.asarray(_validate.numeric_array(arg, x))
-    if not (
-        jnp.issubdtype(xa.dtype, jnp.floating)
-        or jnp.issubdtype(xa.dtype, jnp.integer)
-        or xa.dtype == jnp.bool_
-    ):
-        raise TypeError(
-            f"`{arg}`: expected real numbers (float, int or bool), got "
-            f"{_validate.dtype_text(xa.dtype)}"
-        )
+    xa = _validate.real_array(arg, x)
     if xa.ndim not in (1, 2):
         raise ValueError(
             f"`{arg}`: expected shape (n, {d}) or ({d},) (a batch or one example), "

@@ -434,12 +434,12 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _run_in_threads(tasks: Sequence[Callable[[], Any]], name: str = "compile") -> list[Any]:
+def _run_in_threads(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run ``tasks`` in worker threads (one per core at most) and wait for them in this
     one (Ctrl-C safe)."""
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=max(1, min(len(tasks), cores())),
-        thread_name_prefix=f"jaxact-{name}",
+        thread_name_prefix="jaxact-compile",
     )
     futures = [pool.submit(t) for t in tasks]
     try:
